@@ -1,0 +1,4 @@
+/** The sub-commands of `ccid`. Add one import and one entry per command. */
+import type { Command } from './command.ts';
+
+export const COMMANDS: readonly Command[] = [];
