@@ -1,4 +1,7 @@
 /** The sub-commands of `ccid`. Add one import and one entry per command. */
 import type { Command } from './command.ts';
+import { parseCommand } from './commands/parse.ts';
 
-export const COMMANDS: readonly Command[] = [];
+export const COMMANDS: readonly Command[] = [
+  parseCommand,
+];
