@@ -18,7 +18,12 @@ export interface CardAnswer {
   readonly processingMs: number;
   /** True when the card does not answer at all (the reader reports ICC_MUTE / a timeout). */
   readonly mute?: boolean;
-  /** For T=1 WTX or T=0 long processing: extra time requested, in milliseconds (the reader may send time extensions meanwhile). */
+  /**
+   * For long processing (T=0, or an APDU-level exchange): extra time, in milliseconds, on
+   * top of `processingMs` (the card's time is `processingMs + extraMs`; the reader may send
+   * time extensions meanwhile). At T=1 TPDU level a long command shows up instead as an
+   * S(WTX request) block, whose INF carries the multiplier.
+   */
   readonly extraMs?: number;
 }
 
