@@ -2,8 +2,12 @@
 import type { Command } from './command.ts';
 import { atrCommand } from './commands/atr.ts';
 import { parseCommand } from './commands/parse.ts';
+import { listCommand } from './commands/list.ts';
+import { infoCommand } from './commands/info.ts';
 
 export const COMMANDS: readonly Command[] = [
-  atrCommand,
+  listCommand,
+  infoCommand,
   parseCommand,
+  atrCommand,
 ];
