@@ -13,15 +13,51 @@ export interface Output {
   error(text: string): void;
   /** True when colours may be used (standard output is a terminal, NO_COLOR unset). */
   readonly colour: boolean;
+  /**
+   * Shows `text` as a transient status line (a spinner, a progress count) that the next
+   * line replaces; `''` clears it. Present only when standard error is a terminal, so
+   * pipes, files and tests never see status lines.
+   */
+  readonly status?: (text: string) => void;
 }
 
 /** The process's own stdout/stderr. */
 export function processOutput(): Output {
   const colour = process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
+  // `ccid decode big.pcap | head`: the reader of the pipe left; stop quietly as Unix tools do.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  let statusShown = false;
+  const clearStatus = (): void => {
+    if (!statusShown) return;
+    process.stderr.write('\r\x1b[K');
+    statusShown = false;
+  };
+  const interactive = process.stderr.isTTY === true;
   return {
-    line: (text = '') => void process.stdout.write(text + '\n'),
-    error: (text) => void process.stderr.write(text + '\n'),
+    line: (text = '') => {
+      clearStatus();
+      process.stdout.write(text + '\n');
+    },
+    error: (text) => {
+      clearStatus();
+      process.stderr.write(text + '\n');
+    },
     colour,
+    ...(interactive
+      ? {
+          status: (text: string) => {
+            clearStatus();
+            if (text === '') return;
+            // One terminal row: a wrapped status line could not be erased by \r.
+            const width = Math.max(20, (process.stderr.columns ?? 80) - 1);
+            process.stderr.write(text.length > width ? text.slice(0, width) : text);
+            statusShown = true;
+          },
+        }
+      : {}),
   };
 }
 
@@ -56,6 +92,74 @@ export function hexDump(bytes: Uint8Array, indent = ''): string[] {
     lines.push(`${indent}${off.toString(16).padStart(4, '0')}  ${hex.padEnd(49)} ${ascii}`);
   }
   return lines;
+}
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/** A spinner line for work that may take a while; see {@link progress}. */
+export interface Progress {
+  /** Changes the text after the spinner (e.g. "powering on 3/8"). */
+  update(text: string): void;
+  /** Removes the spinner line (idempotent). */
+  done(): void;
+}
+
+/**
+ * Shows a spinner with `text` on standard error if the work is still running after
+ * `delayMs` (work under a second shows nothing), and only on a terminal
+ * ({@link Output.status}); elsewhere every call is a no-op.
+ */
+export function progress(out: Output, text: string, delayMs = 1000): Progress {
+  const status = out.status;
+  if (status === undefined) return { update: () => undefined, done: () => undefined };
+  let current = text;
+  let frame = 0;
+  let interval: ReturnType<typeof setInterval> | undefined;
+  const draw = (): void => status(`${SPINNER[frame++ % SPINNER.length]} ${current}`);
+  const start = setTimeout(() => {
+    draw();
+    interval = setInterval(draw, 80);
+    interval.unref?.();
+  }, delayMs);
+  start.unref?.();
+  let finished = false;
+  return {
+    update(next) {
+      current = next;
+    },
+    done() {
+      if (finished) return;
+      finished = true;
+      clearTimeout(start);
+      if (interval !== undefined) {
+        clearInterval(interval);
+        status('');
+      }
+    },
+  };
+}
+
+/** Runs `work` with a {@link progress} spinner labelled `text`; the spinner goes when it settles. */
+export async function withProgress<T>(out: Output, text: string, work: (p: Progress) => Promise<T>): Promise<T> {
+  const p = progress(out, text);
+  try {
+    return await work(p);
+  } finally {
+    p.done();
+  }
+}
+
+/** Printable ASCII of `bytes`, `.` for the others (the right column of a hex dump). */
+export function printable(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+}
+
+/** Milliseconds for humans: `850 µs`, `12.4 ms`, `1.52 s`. */
+export function formatMs(ms: number): string {
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  if (ms >= 10) return `${ms.toFixed(1)} ms`;
+  if (ms >= 1) return `${ms.toFixed(2)} ms`;
+  return `${Math.round(ms * 1000)} µs`;
 }
 
 /** Prints `value` as one line of JSON (Uint8Array as upper-case hex). */

@@ -1,6 +1,7 @@
 /** The sub-commands of `ccid`. Add one import and one entry per command. */
 import type { Command } from './command.ts';
 import { atrCommand } from './commands/atr.ts';
+import { decodeCommand } from './commands/decode.ts';
 import { parseCommand } from './commands/parse.ts';
 import { listCommand } from './commands/list.ts';
 import { infoCommand } from './commands/info.ts';
@@ -10,4 +11,5 @@ export const COMMANDS: readonly Command[] = [
   infoCommand,
   parseCommand,
   atrCommand,
+  decodeCommand,
 ];
