@@ -10,3 +10,5 @@
  * @packageDocumentation
  */
 export * from './usb/node/index.ts';
+// Everything of the core entry too, so Node users can import from one place.
+export * from './index.ts';

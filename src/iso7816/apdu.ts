@@ -55,7 +55,10 @@ export interface CommandApdu {
   readonly ins: number;
   readonly p1: number;
   readonly p2: number;
-  /** Command data field (Nc = `data.length`); a view into `raw`. */
+  /**
+   * Command data field (Nc = `data.length`), a copy apart from `raw`: a view into a fresh
+   * small copy would make V8 move its bytes off-heap, about 1 µs per parse (issue 6 bench).
+   */
   readonly data: Uint8Array;
   /** Ne: 0 when the Le field is absent, else 1–256 (short) or 1–65536 (extended). */
   readonly ne: number;
@@ -69,7 +72,7 @@ export interface CommandApdu {
 
 /** A response APDU: data field then the trailer SW1 SW2 (ISO/IEC 7816-4 §5.1). */
 export interface ResponseApdu {
-  /** Response data field. */
+  /** Response data field (a copy apart from `raw`, see {@link CommandApdu.data}). */
   readonly data: Uint8Array;
   /** SW1SW2 as one 16-bit number, e.g. 0x9000. */
   readonly sw: number;
@@ -169,28 +172,28 @@ export function parseCommandApdu(bytes: Uint8Array): CommandApdu {
   const n = bytes.length;
   if (n < 4) throw malformed(bytes, 'shorter than the 4-byte header CLA INS P1 P2');
   const raw = bytes.slice();
-  if (n === 4) return parsed(raw, raw.subarray(4, 4), 0, '1', false);
+  if (n === 4) return parsed(raw, bytes.slice(4, 4), 0, '1', false);
   const b5 = raw[4]!;
-  if (n === 5) return parsed(raw, raw.subarray(5, 5), b5 === 0 ? 256 : b5, '2S', false);
+  if (n === 5) return parsed(raw, bytes.slice(5, 5), b5 === 0 ? 256 : b5, '2S', false);
   if (b5 !== 0) {
     const nc = b5;
-    if (n === 5 + nc) return parsed(raw, raw.subarray(5, 5 + nc), 0, '3S', false);
+    if (n === 5 + nc) return parsed(raw, bytes.slice(5, 5 + nc), 0, '3S', false);
     if (n === 6 + nc) {
       const le = raw[5 + nc]!;
-      return parsed(raw, raw.subarray(5, 5 + nc), le === 0 ? 256 : le, '4S', false);
+      return parsed(raw, bytes.slice(5, 5 + nc), le === 0 ? 256 : le, '4S', false);
     }
     throw malformed(bytes, `short Lc = ${nc} needs ${5 + nc} or ${6 + nc} bytes`);
   }
   // b5 = 00 and more bytes follow: extended length fields.
   if (n < 7) throw malformed(bytes, 'extended length field 00 needs two more bytes');
   const w = (raw[5]! << 8) | raw[6]!;
-  if (n === 7) return parsed(raw, raw.subarray(7, 7), w === 0 ? 65536 : w, '2E', true);
+  if (n === 7) return parsed(raw, bytes.slice(7, 7), w === 0 ? 65536 : w, '2E', true);
   if (w === 0) throw malformed(bytes, 'extended Lc = 0000 followed by more bytes');
   const nc = w;
-  if (n === 7 + nc) return parsed(raw, raw.subarray(7, 7 + nc), 0, '3E', true);
+  if (n === 7 + nc) return parsed(raw, bytes.slice(7, 7 + nc), 0, '3E', true);
   if (n === 9 + nc) {
     const le = (raw[7 + nc]! << 8) | raw[8 + nc]!;
-    return parsed(raw, raw.subarray(7, 7 + nc), le === 0 ? 65536 : le, '4E', true);
+    return parsed(raw, bytes.slice(7, 7 + nc), le === 0 ? 65536 : le, '4E', true);
   }
   throw malformed(bytes, `extended Lc = ${nc} needs ${7 + nc} or ${9 + nc} bytes`);
 }
@@ -208,7 +211,7 @@ export function parseResponseApdu(bytes: Uint8Array): ResponseApdu {
   }
   const raw = bytes.slice();
   const n = raw.length;
-  return { data: raw.subarray(0, n - 2), sw: (raw[n - 2]! << 8) | raw[n - 1]!, raw };
+  return { data: bytes.slice(0, n - 2), sw: (raw[n - 2]! << 8) | raw[n - 1]!, raw };
 }
 
 /** Builds a response APDU from data and SW1SW2. */
@@ -217,7 +220,7 @@ export function responseApdu(data: Uint8Array, sw: number): ResponseApdu {
   raw.set(data, 0);
   raw[data.length] = (sw >> 8) & 0xff;
   raw[data.length + 1] = sw & 0xff;
-  return { data: raw.subarray(0, data.length), sw: sw & 0xffff, raw };
+  return { data: data.slice(), sw: sw & 0xffff, raw };
 }
 
 /** One-line description of a command APDU: `case 4S CLA=00 INS=A4 P1=04 P2=00 Nc=2 Ne=256`. */
