@@ -1,7 +1,8 @@
 /**
- * How CLI commands obtain readers: which {@link UsbHost} to use (npm `usb` now; the
- * emulator behind `--sim` later), describing each reader it lists, picking one by index,
- * VID:PID or name, and the messages for "no reader" and "no USB".
+ * How CLI commands obtain readers: which {@link UsbHost} to use (npm `usb`, or the
+ * emulator behind `--sim`, wrapped by `--capture` when asked), describing each reader it
+ * lists, picking one by index, VID:PID or name, and the messages for "no reader" and
+ * "no USB".
  */
 import { ArgumentError, CcidError, UsbTransportError } from '../errors.ts';
 import { describeDevice, type DeviceDescription } from '../descriptors/index.ts';
@@ -10,7 +11,9 @@ import type { UsbDevice, UsbHost } from '../usb/transport.ts';
 import { NodeUsbHost } from '../usb/node/index.ts';
 import { vidPid } from '../util/hex.ts';
 import type { OptionSpec } from './args.ts';
+import type { CaptureFile } from './capture-node.ts';
 import type { Output } from './output.ts';
+import { createSimSession, simProfileOf, type SimSession } from './sim-node.ts';
 
 /** Options that choose or tune the host. */
 export const HOST_OPTIONS: readonly OptionSpec[] = [
@@ -28,9 +31,52 @@ export function setHostFactory(next?: HostFactory): void {
   factory = next ?? defaultFactory;
 }
 
-/** The {@link UsbHost} the CLI uses for these options: npm `usb` (`--force`: detach other drivers). */
-export function openHost(options: ReadonlyMap<string, string | true>): Promise<UsbHost> {
-  return factory(options);
+/**
+ * What `runCli` binds to the options of one invocation: the `--capture` file and what to
+ * do when the emulator is made. Keyed by the options map, so concurrent runs (tests) do
+ * not mix.
+ */
+export interface HostContext {
+  /** `--capture`: every host opened is wrapped so its devices' traffic goes to this file. */
+  readonly capture?: CaptureFile | undefined;
+  /** Called when `--sim` makes its emulator (the CLI prints "(emulated reader: ...)"). */
+  readonly onEmulated?: ((session: SimSession) => void) | undefined;
+}
+
+const contexts = new WeakMap<ReadonlyMap<string, string | true>, HostContext>();
+const emulations = new WeakMap<UsbHost, SimSession>();
+
+/** Binds the global options' context to one invocation's options (done by `runCli`). */
+export function bindHostContext(options: ReadonlyMap<string, string | true>, context: HostContext): void {
+  contexts.set(options, context);
+}
+
+/** The emulator session behind a host from {@link openHost}, or undefined for real USB. */
+export function emulationOf(host: UsbHost): SimSession | undefined {
+  return emulations.get(host);
+}
+
+/**
+ * The {@link UsbHost} the CLI uses for these options: the emulator with `--sim [PROFILE]`
+ * (or `override.sim`), npm `usb` otherwise (`--force`: detach other drivers); wrapped by
+ * the `--capture` file when one is bound ({@link bindHostContext}).
+ * @throws {ArgumentError} for an unknown `--sim` profile.
+ */
+export async function openHost(options: ReadonlyMap<string, string | true>, override: { sim?: string } = {}): Promise<UsbHost> {
+  const context = contexts.get(options);
+  const profile = override.sim ?? simProfileOf(options);
+  let host: UsbHost;
+  let session: SimSession | undefined;
+  if (profile !== undefined) {
+    session = createSimSession(profile);
+    host = session.host;
+    context?.onEmulated?.(session);
+  } else {
+    host = await factory(options);
+  }
+  if (context?.capture !== undefined) host = context.capture.wrapHost(host);
+  if (session !== undefined) emulations.set(host, session);
+  return host;
 }
 
 /** One reader as a command sees it. */
@@ -152,6 +198,10 @@ export async function listOrExplain(host: UsbHost, out: Output, command: string)
       out.error(`ccid ${command}: cannot list USB devices: ${error.message} [${error.code}]`);
     }
     if (error.hint !== undefined) out.error(error.hint);
+    if (error.code === 'CCID_ERR_USB_NO_SUBSYSTEM') out.error(TRY_THE_EMULATOR);
     return undefined;
   }
 }
+
+/** What to suggest when no real reader can be reached. */
+export const TRY_THE_EMULATOR = 'To try ccid without a reader: ccid demo (npm start), or add --sim to any command (ccid sim --list).';
