@@ -184,6 +184,10 @@ if (isMain) {
   runCli(process.argv.slice(2), processOutput()).then(
     (code) => {
       process.exitCode = code;
+      // The command is over and every reader closed. npm usb v3 may still hold a native
+      // transfer until its timeout (seen on QEMU's reader in the test bed: the process
+      // lingered after `ccid apdu`), so do not wait on it longer than a moment.
+      setTimeout(() => process.exit(code), 500).unref();
     },
     (error: unknown) => {
       process.stderr.write(`ccid: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -47,7 +47,14 @@ export interface DescribeOptions {
 const MAX_STRING_DESCRIPTOR = 255;
 
 /** Transport failures that are a property of one request (kept as its result), not of the device. */
-const RECORDED_CODES = new Set(['CCID_ERR_USB_STALL', 'CCID_ERR_USB_TIMEOUT', 'CCID_ERR_USB_IO']);
+const RECORDED_CODES: ReadonlySet<string> = new Set(['CCID_ERR_USB_STALL', 'CCID_ERR_USB_TIMEOUT', 'CCID_ERR_USB_IO']);
+
+/**
+ * For the class requests also `CCID_ERR_USB_CLOSED`: npm `usb` v3 refuses a request to an
+ * unclaimed interface with "invalid state" (seen in the QEMU test bed on a real kernel),
+ * which says nothing about the device itself.
+ */
+const RECORDED_CLASS_CODES: ReadonlySet<string> = new Set([...RECORDED_CODES, 'CCID_ERR_USB_CLOSED']);
 
 type Outcome = { readonly kind: 'data'; readonly bytes: Uint8Array } | { readonly kind: 'error'; readonly text: string; readonly reason: FailureReason; readonly error?: CcidError };
 
@@ -56,13 +63,13 @@ function checkAborted(signal: AbortSignal | undefined, reader: string): void {
 }
 
 /** One control-IN transfer, with STALLs and per-request failures turned into an {@link Outcome}. */
-async function controlIn(device: UsbDevice, setup: UsbControlSetup, length: number, reader: string): Promise<Outcome> {
+async function controlIn(device: UsbDevice, setup: UsbControlSetup, length: number, reader: string, recorded = RECORDED_CODES): Promise<Outcome> {
   let result: UsbInTransferResult;
   try {
     result = await device.controlTransferIn(setup, length);
   } catch (error) {
     if (error instanceof UsbTransportError) {
-      if (!RECORDED_CODES.has(error.code)) throw error;
+      if (!recorded.has(error.code)) throw error;
       const reason: FailureReason = error.code === 'CCID_ERR_USB_STALL' ? 'stall' : error.code === 'CCID_ERR_USB_TIMEOUT' ? 'timeout' : 'transport';
       return { kind: 'error', text: error.message, reason, error };
     }
@@ -182,7 +189,7 @@ export async function describeDevice(device: UsbDevice, options: DescribeOptions
         ] as const) {
           checkAborted(signal, reader);
           const setup: UsbControlSetup = { requestType: 'class', recipient: 'interface', request, value: 0, index: n };
-          const outcome = await controlIn(device, setup, CLASS_REQUEST_MAX_VALUES * 4, reader);
+          const outcome = await controlIn(device, setup, CLASS_REQUEST_MAX_VALUES * 4, reader, RECORDED_CLASS_CODES);
           map.set(n, outcome.kind === 'data' ? outcome : { kind: 'error', text: outcome.text, reason: outcome.reason, ...(outcome.error === undefined ? {} : { code: outcome.error.code }) });
         }
       }

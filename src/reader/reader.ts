@@ -248,7 +248,8 @@ export async function openReader(device: UsbDevice, options: OpenReaderOptions =
   const openedHere = !device.opened;
   if (openedHere) await device.open();
   try {
-    const description = options.description ?? (await describeDevice(device, { signal: options.signal }));
+    // Class requests wait until the interface is claimed (linkLists): npm usb v3 and browsers refuse them before.
+    const description = options.description ?? (await describeDevice(device, { signal: options.signal, classRequests: false }));
     const vendorId = description.device.vendorId;
     const productId = description.device.productId;
     const label = description.strings.product ?? vidPid(vendorId, productId);
