@@ -214,12 +214,14 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakReport> {
       emu.slots[s]!.insert(cardFromOptions(cardOptions));
       row.push({ reader: r, index: s, options: cardOptions, oracle: cardOracle(cardOptions), step: 0, reinserting: false });
     }
-    for (const kind of FAULTS) emu.faults.add({ kind, trigger: { probability: faultRate } });
     emulated.push(emu);
     rigs.push(row);
     const reader = await openReader(emu.device);
     readers.push(reader);
     for (const slot of reader.slots) await slot.powerOn();
+    // Faults are armed once every card is up: the soak measures the APDU phase, and a fault
+    // drawn during this set-up (a card pulled at power-on) would end the run before it starts.
+    for (const kind of FAULTS) emu.faults.add({ kind, trigger: { probability: faultRate } });
   }
 
   const lifetime = new AbortController(); // passed to every transmit: its listeners must not pile up
