@@ -43,7 +43,7 @@ export function cardError(error: unknown, place: ErrorPlace): CcidError {
   const context = { reader: place.reader, slot: place.slot, cause: error };
   if (error instanceof SlotError) {
     const header = { ...context, bSeq: error.bSeq, bMessageType: error.bMessageType, bStatus: error.bStatus, bError: error.bError };
-    if (error.code === 'CCID_ERR_CARD_ABSENT') return new CardProtocolError('CCID_ERR_CARD_REMOVED', `${where}: the card was removed`, header);
+    if (error.code === 'CCID_ERR_CARD_ABSENT') return new CardProtocolError('CCID_ERR_CARD_REMOVED', `${where}: no card in the slot (removed, or never inserted)`, header);
     if (error.code === 'CCID_ERR_CARD_MUTE') return error;
     const reason = ISO_REASONS[error.errorName];
     if (reason !== undefined) return new CardProtocolError('CCID_ERR_CARD_PROTOCOL', `${where}: ${reason} (${error.errorName})`, header);
