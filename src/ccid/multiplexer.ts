@@ -354,12 +354,7 @@ export class Multiplexer {
     if (!cmd.written) {
       // Its bytes never left: nothing to abort in the reader.
       this.seqs.release(cmd.seq, FATE_ABORTED, slot.index);
-      slot.finish();
-      this.busy--;
-      this.settle(cmd, error);
-      this.schedule(slot);
-      this.pumpReady();
-      this.checkIdle();
+      this.failAndFreeSlot(slot, cmd, error);
       return;
     }
     cmd.state = ABORTED;
@@ -449,6 +444,11 @@ export class Multiplexer {
       this.endAbort(cmd);
       return;
     }
+    this.failAndFreeSlot(slot, cmd, error);
+  }
+
+  /** Fails a command that held its slot, frees the slot, and lets the queues move on. */
+  private failAndFreeSlot(slot: SlotQueue, cmd: Command, error: unknown): void {
     slot.finish();
     this.busy--;
     this.settle(cmd, error);
