@@ -18,6 +18,7 @@
 import { ProtocolError } from '../errors.ts';
 import { DONE } from './command.ts';
 import type { Command } from './command.ts';
+import { Fifo } from './fifo.ts';
 
 /** What we know of the card in a slot. */
 export type CardState = 'unknown' | 'absent' | 'inactive' | 'active';
@@ -34,8 +35,7 @@ export class SlotQueue {
   current: Command | undefined = undefined;
   /** True while the slot waits in the device's ready queue for a busy-slot token. */
   inReady = false;
-  private items: Command[] = [];
-  private head = 0;
+  private readonly queue = new Fifo<Command>();
 
   constructor(readonly index: number) {}
 
@@ -46,40 +46,33 @@ export class SlotQueue {
 
   /** Commands waiting (cancelled ones not yet skipped included). */
   get waiting(): number {
-    return this.items.length - this.head;
+    return this.queue.size;
   }
 
   /** Appends a command. */
   enqueue(cmd: Command): void {
-    this.items.push(cmd);
+    this.queue.push(cmd);
   }
 
   /** True when a live command is waiting; drops cancelled ones from the front. */
   hasWork(): boolean {
-    while (this.head < this.items.length && this.items[this.head]!.state === DONE) this.advance();
-    return this.head < this.items.length;
+    while (this.queue.peek()?.state === DONE) this.queue.shift();
+    return this.queue.size > 0;
   }
 
   /** Takes the next live command, or undefined. */
   shift(): Command | undefined {
-    if (!this.hasWork()) return undefined;
-    const cmd = this.items[this.head]!;
-    this.advance();
-    return cmd;
+    return this.hasWork() ? this.queue.shift() : undefined;
   }
 
   /** Puts a command back at the front (no bSeq could be allocated). */
   unshift(cmd: Command): void {
-    if (this.head > 0) this.items[--this.head] = cmd;
-    else this.items.unshift(cmd);
+    this.queue.unshift(cmd);
   }
 
   /** Removes and returns every waiting command. */
   drain(): Command[] {
-    const rest = this.items.slice(this.head);
-    this.items = [];
-    this.head = 0;
-    return rest;
+    return this.queue.drain();
   }
 
   /** idle → busy with `cmd`. */
@@ -114,18 +107,6 @@ export class SlotQueue {
     this.activity = 'idle';
     this.current = undefined;
     this.inReady = false;
-  }
-
-  private advance(): void {
-    this.items[this.head] = undefined as unknown as Command;
-    this.head++;
-    if (this.head === this.items.length) {
-      this.items.length = 0;
-      this.head = 0;
-    } else if (this.head > 64 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
   }
 
   private expect(activity: SlotActivity, transition: string): void {

@@ -10,42 +10,15 @@ import { UsbTransportError } from '../errors.ts';
 import type { UsbDevice, UsbOutTransferResult } from '../usb/transport.ts';
 import { SENT } from './command.ts';
 import type { Command } from './command.ts';
+import { Fifo } from './fifo.ts';
 
 /** Called when a write fails; the queue goes on with the next item. */
 export type WriteFailure = (cmd: Command, error: unknown) => void;
 
-class Fifo {
-  private items: (Command | undefined)[] = [];
-  private head = 0;
-  get size(): number {
-    return this.items.length - this.head;
-  }
-  push(cmd: Command): void {
-    this.items.push(cmd);
-  }
-  shift(): Command | undefined {
-    if (this.head === this.items.length) return undefined;
-    const cmd = this.items[this.head];
-    this.items[this.head++] = undefined;
-    if (this.head === this.items.length) {
-      this.items.length = 0;
-      this.head = 0;
-    } else if (this.head > 64 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return cmd;
-  }
-  clear(): void {
-    this.items = [];
-    this.head = 0;
-  }
-}
-
 /** The bulk-OUT writer of one device. */
 export class WriteQueue {
-  private readonly normal = new Fifo();
-  private readonly urgent = new Fifo();
+  private readonly normal = new Fifo<Command>();
+  private readonly urgent = new Fifo<Command>();
   private current: Command | undefined;
   private stopped = false;
   private readonly done = (result: UsbOutTransferResult): void => {
