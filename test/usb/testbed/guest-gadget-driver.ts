@@ -5,13 +5,13 @@
  * per slot — on 1 slot and then on all slots at once, each answer checked against the
  * slot's own ICCID (slots hold different cards). Power off at the end.
  *
- *   node guest-gadget-driver.js [--apdus N] [--card-ms MS] [--vid-pid 1d50:6141] [--json FILE]
+ *   node guest-gadget-driver.js [--usb libusb|nusb] [--apdus N] [--card-ms MS] [--vid-pid 1d50:6141] [--json FILE]
  *
  * Wall times exclude process start-up and power-on. Exit status 0 when every check passed.
  */
 import { writeFileSync } from 'node:fs';
 import { describeDevice } from '../../../src/descriptors/read.ts';
-import { NodeUsbHost } from '../../../src/node.ts';
+import { createNodeUsbHost, parseNodeUsbBackend } from '../../../src/usb/node-backend.ts';
 import { openReader, type Slot } from '../../../src/reader/index.ts';
 import type { UsbDevice } from '../../../src/usb/transport.ts';
 import { toHex } from '../../../src/util/hex.ts';
@@ -24,6 +24,7 @@ const apdus = Number(option('--apdus', '100'));
 const cardMs = Number(option('--card-ms', '20'));
 const [vid, pid] = option('--vid-pid', '1d50:6141').split(':').map((x) => parseInt(x, 16));
 const jsonPath = option('--json', '');
+const backend = parseNodeUsbBackend(option('--usb', 'libusb'));
 
 const SELECT_ICCID = Uint8Array.of(0x00, 0xa4, 0x00, 0x0c, 0x02, 0x2f, 0xe2);
 const READ_ICCID = Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x0a);
@@ -79,7 +80,7 @@ async function workload(slot: Slot, expected: string, n: number): Promise<number
 }
 
 async function main(): Promise<void> {
-  const host = new NodeUsbHost();
+  const host = createNodeUsbHost({ backend });
   const devices = await host.getDevices();
   const device = devices.find((d) => d.vendorId === vid && d.productId === pid);
   check('gadget enumerated', device !== undefined, `${devices.length} CCID device(s): ${devices.map((d) => `${d.vendorId.toString(16)}:${d.productId.toString(16)} ${d.productName ?? ''}`).join(', ')}`);
@@ -128,9 +129,9 @@ async function main(): Promise<void> {
     const stats = reader.stats();
     console.log(`info engine stats: ${JSON.stringify(stats).slice(0, 400)}`);
     if (jsonPath !== '') {
-      writeFileSync(jsonPath, `${JSON.stringify({ driver: 'ccid (npm usb 3)', apdus, cardMs, rawMs, wall1, wall8, ratio: wall8 / wall1, overheadMs: wall1 / apdus - cardMs, failures }, null, 2)}\n`);
+      writeFileSync(jsonPath, `${JSON.stringify({ driver: `ccid (${backend})`, apdus, cardMs, rawMs, wall1, wall8, ratio: wall8 / wall1, overheadMs: wall1 / apdus - cardMs, failures }, null, 2)}\n`);
     }
-    console.log(`RESULT ours card=${cardMs}ms apdus=${apdus} wall1=${wall1.toFixed(0)} wall8=${wall8.toFixed(0)} ratio=${(wall8 / wall1).toFixed(2)} overhead=${(wall1 / apdus - cardMs).toFixed(2)} raw=${rawMs?.toFixed(2) ?? '-'}`);
+    console.log(`RESULT ours-${backend} card=${cardMs}ms apdus=${apdus} wall1=${wall1.toFixed(0)} wall8=${wall8.toFixed(0)} ratio=${(wall8 / wall1).toFixed(2)} overhead=${(wall1 / apdus - cardMs).toFixed(2)} raw=${rawMs?.toFixed(2) ?? '-'}`);
   } finally {
     await reader.close();
   }

@@ -6,8 +6,8 @@
 # Environment: B = bundle directory, RESULTS = results directory (the 9p share),
 #   CARD_MS (default 20), APDUS (default 100), VIDPID (default 1d50:6141, sysmocom's own
 #   id for the sysmoOCTSIM: libccid and our list know it), LIBCCID=1 to compare with
-#   pcscd + libccid, USB2_DIR = a directory whose node_modules holds npm usb 2.x (raw
-#   per-transfer comparison with 3.x), BUSY1=1 to run again with bMaxCCIDBusySlots = 1.
+#   pcscd + libccid, BUSY1=1 to run again with bMaxCCIDBusySlots = 1, BACKENDS = our
+#   driver's Node USB backends to measure (default "libusb nusb").
 set -u
 B="${B:?}"
 R="${RESULTS:-/testbed}"
@@ -122,12 +122,13 @@ PY
   return $lrc
 }
 
-# Our driver's workload on the gadget; $1 = label of the variant.
+# Our driver's workload on the gadget; $1 = label of the variant, $2 = Node USB backend.
 ours_run() {
-  timeout 300 node "$B/guest-gadget-driver.js" --apdus "$APDUS" --card-ms "$CARD_MS" --vid-pid "$VIDPID" --json "$R/ours-$1.json" >"$R/ours-$1.txt" 2>&1
+  # OURS_NODE_OPTS: extra node options for our driver (e.g. --cpu-prof --cpu-prof-dir=/testbed/prof).
+  timeout 300 node ${OURS_NODE_OPTS:-} "$B/guest-gadget-driver.js" --usb "$2" --apdus "$APDUS" --card-ms "$CARD_MS" --vid-pid "$VIDPID" --json "$R/ours-$1-$2.json" >"$R/ours-$1-$2.txt" 2>&1
   drc=$?
-  grep -v '^info slot' "$R/ours-$1.txt"
-  [ $drc = 0 ] && grep -q '^RESULT ours' "$R/ours-$1.txt"
+  grep -v '^info slot' "$R/ours-$1-$2.txt"
+  [ $drc = 0 ] && grep -q '^RESULT ours' "$R/ours-$1-$2.txt"
 }
 
 t0=$(date +%s)
@@ -135,19 +136,17 @@ if gadget_up "$CARD_MS" ""; then
   echo "gadget up in $(($(date +%s) - t0)) s: $(lsusb -d "$VIDPID")"
   lsusb -v -d "$VIDPID" >"$R/gadget-lsusb.txt" 2>&1
   timeout 90 node "$B/ccid.js" list || { echo "FAIL ccid list on the gadget"; rc=1; }
-  ours_run "card$CARD_MS" || rc=1
+  for be in ${BACKENDS:-libusb nusb}; do ours_run "card$CARD_MS" "$be" || rc=1; done
   # The two npm usb lines with no driver layer (per-transfer cost; issue 8 item 3).
   timeout 120 node "$B/guest-usb-raw.js" v3 --apdus "$APDUS" --vid-pid "$VIDPID" || rc=1
-  if [ -n "${USB2_DIR:-}" ] && [ -d "$USB2_DIR/node_modules/usb" ]; then
-    timeout 120 node "$B/guest-usb-raw.js" v2 "$USB2_DIR" --apdus "$APDUS" --vid-pid "$VIDPID" || rc=1
-  fi
+  timeout 120 node "$B/guest-usb-raw.js" v2 --apdus "$APDUS" --vid-pid "$VIDPID" || rc=1
   if [ "$LIBCCID" = 1 ]; then libccid_run || rc=1; fi
   gadget_down
   if [ "${BUSY1:-0}" = 1 ]; then
     # The same with bMaxCCIDBusySlots forced to 1: both drivers must serialize the slots.
     echo "--- bMaxCCIDBusySlots = 1"
     if gadget_up "$CARD_MS" "--busy-slots 1"; then
-      CCID_SKIP_RAW=1 ours_run "card$CARD_MS-busy1" || rc=1
+      for be in ${BACKENDS:-libusb nusb}; do CCID_SKIP_RAW=1 ours_run "card$CARD_MS-busy1" "$be" || rc=1; done
       if [ "$LIBCCID" = 1 ]; then libccid_run || rc=1; fi
       gadget_down
     else

@@ -5,13 +5,10 @@
  * at a time.
  *
  *   node guest-usb-raw.js v3 [--apdus N] [--vid-pid V:P]          # npm usb 3.x (nusb), WebUSB API
- *   node guest-usb-raw.js v2 DIR [--apdus N] [--vid-pid V:P]      # npm usb 2.x (libusb) from DIR/node_modules/usb, legacy API
+ *   node guest-usb-raw.js v2 [--apdus N] [--vid-pid V:P]          # npm usb 2.x (libusb, the usb-libusb alias), legacy API
  *
  * Prints `RESULT raw-usbN ms=...` (ms per exchange); exit status 0 when every answer was 90 00.
  */
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-
 const args = process.argv.slice(2);
 const line = args[0];
 function option(name: string, fallback: string): string {
@@ -68,9 +65,9 @@ interface V2Module {
   findByIds(vid: number, pid: number): { open(): void; close(): void; interface(n: number): { claim(): void; release(cb: () => void): void; endpoints: V2Endpoint[] } } | undefined;
 }
 
-async function openV2(dir: string): Promise<{ exchange: Exchange; close: () => Promise<void> }> {
-  const require = createRequire(join(dir, 'package.json'));
-  const usb = require('usb') as V2Module;
+async function openV2(): Promise<{ exchange: Exchange; close: () => Promise<void> }> {
+  const mod = (await import('usb-libusb')) as unknown as V2Module & { default?: V2Module };
+  const usb = mod.default ?? mod;
   const device = usb.findByIds(vid, pid);
   if (device === undefined) throw new Error('device not found');
   device.open();
@@ -105,7 +102,7 @@ function message(type: number, seq: number, data: number[]): Uint8Array {
 }
 
 async function main(): Promise<number> {
-  const dev = line === 'v2' ? await openV2(args[1]!) : await openV3();
+  const dev = line === 'v2' ? await openV2() : await openV3();
   let seq = 0;
   const xfr = async (type: number, data: number[]): Promise<Uint8Array> => {
     for (;;) {

@@ -40,22 +40,12 @@ ln -sfn "$REPO/node_modules" "$BUNDLE/node_modules"
 entries=("$REPO/src/cli/main.ts")
 for f in "$HERE"/guest-*.ts; do entries+=("$f"); done
 if ! "$REPO/node_modules/.bin/esbuild" "${entries[@]}" --bundle --platform=node --format=esm --target=node20 \
-  --external:usb --outdir="$BUNDLE" --entry-names='[name]' --log-level=warning; then
+  --external:usb --external:usb-libusb --outdir="$BUNDLE" --entry-names='[name]' --log-level=warning; then
   echo "FAIL bundle"
   exit 1
 fi
 # main.ts runs itself only when started as `ccid`/`ccid.js`/`main.ts`.
 mv -f "$BUNDLE/main.js" "$BUNDLE/ccid.js"
-
-# npm usb 2.x for the raw comparison: opt-in (USB2=1), installed in the cache, never in the repo.
-USB2_DIR=""
-if [[ "${USB2:-0}" == 1 ]]; then
-  USB2_DIR="$TESTBED_CACHE/usb2"
-  if [[ ! -d "$USB2_DIR/node_modules/usb" ]]; then
-    mkdir -p "$USB2_DIR" && echo '{"name":"ccid-testbed-usb2","private":true}' >"$USB2_DIR/package.json"
-    (cd "$USB2_DIR" && npm install --no-audit --no-fund --silent usb@2) || USB2_DIR=""
-  fi
-fi
 
 results="${keep:-$(mktemp -d /tmp/ccid-testbed-results.XXXXXX)}"
 mkdir -p "$results"
@@ -99,7 +89,7 @@ fi
 # ---------------------------------------------------------------- our emulator as a gadget
 if [[ -z "$only" || "$only" == gadget ]]; then
   if run_scenario gadget --modprobe "dummy_hcd is_high_speed=0;libcomposite;usb_f_fs" --timeout 420 -- \
-    "B='$BUNDLE' RESULTS=/testbed APDUS=${APDUS:-100} CARD_MS=${CARD_MS:-20} LIBCCID=${LIBCCID:-1} USB2_DIR='$USB2_DIR' BUSY1=${BUSY1:-0} sh '$HERE/guest-gadget.sh'"; then
+    "B='$BUNDLE' RESULTS=/testbed APDUS=${APDUS:-100} CARD_MS=${CARD_MS:-20} LIBCCID=${LIBCCID:-1} BUSY1=${BUSY1:-0} BACKENDS='${BACKENDS:-libusb nusb}' OURS_NODE_OPTS='${OURS_NODE_OPTS:-}' sh '$HERE/guest-gadget.sh'"; then
     passed+=("gadget (guest)")
   else
     failed+=("gadget (guest)")
