@@ -19,6 +19,7 @@
  */
 import type { SlotExchange } from '../ccid/exchange.ts';
 import { ArgumentError } from '../errors.ts';
+import { parseCommandApdu } from './apdu.ts';
 import type { ApduTransport } from './processors/apdu-transport.ts';
 import { apduLevel, characterLevel } from './processors/apdu-level.ts';
 import { getResponse } from './processors/get-response.ts';
@@ -115,7 +116,14 @@ export function createApduTransport(exchange: SlotExchange, params: ApduTranspor
           maxMessageLength: params.maxMessageLength,
           timeoutMs: params.timeoutMs,
         });
-        base = t1Session;
+        // T=1 carries the APDU as it is: check its form here (T=0 and APDU level parse it themselves).
+        const session = t1Session;
+        base = {
+          transmit: async (apdu, options) => {
+            parseCommandApdu(apdu);
+            return session.transmit(apdu, options);
+          },
+        };
       }
       break;
     default:

@@ -24,6 +24,7 @@ import type { SlotStatus } from '../ccid/messages.ts';
 import { ArgumentError, CardProtocolError, NotSupportedError, ReaderGoneError, type CcidError } from '../errors.ts';
 import { parseResponseApdu, type ResponseApdu } from '../iso7816/apdu.ts';
 import { fromHex } from '../util/hex.ts';
+import { SerialQueue } from '../util/serial-queue.ts';
 import { cardError, isCardGone } from './card-errors.ts';
 import type { Part10Feature } from './features.ts';
 import { case1Escape, delay, modificationStructure, pinDelayMs, pinError, verificationStructure, type ModifyPinParams, type PinOptions, type VerifyPinParams } from './pin.ts';
@@ -75,7 +76,8 @@ export class Slot {
   #assumedAbsent = false;
   /** The card left (or was swapped) while powered by us: transmit says CARD_REMOVED until the next powerOn. */
   #lostCard = false;
-  #tail: Promise<unknown> = Promise.resolve();
+  /** One operation at a time on the slot (power on, transmit, control...). */
+  readonly #queue = new SerialQueue();
 
   /** @internal Created by the reader only. */
   constructor(reader: Reader, ctx: SlotContext) {
@@ -293,8 +295,6 @@ export class Slot {
   }
 
   #serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#tail.then(work);
-    this.#tail = run.catch(() => undefined);
-    return run;
+    return this.#queue.run(work);
   }
 }

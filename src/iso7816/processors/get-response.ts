@@ -37,9 +37,10 @@ export function getResponse(inner: ApduTransport, options: GetResponseOptions = 
   const classGetResponse = options.classGetResponse ?? 0xff;
   return {
     async transmit(apdu: Uint8Array, transmitOptions?: TransmitOptions): Promise<ResponseApdu> {
-      const command = parseCommandApdu(apdu);
       let answer = await inner.transmit(apdu, transmitOptions);
       if (answer.sw >> 8 !== 0x61) return answer;
+      // Parsed only now: most answers are not 61 xx, and the inner transport has checked the APDU.
+      const command = parseCommandApdu(apdu);
       const cla = classGetResponse === 0xff ? command.cla : classGetResponse;
       const parts: Uint8Array[] = [answer.data];
       let received = answer.data.length;

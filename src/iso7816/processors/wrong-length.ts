@@ -13,9 +13,10 @@ import { throwIfAborted } from './cancel.ts';
 export function wrongLength(inner: ApduTransport): ApduTransport {
   return {
     async transmit(apdu: Uint8Array, options?: TransmitOptions): Promise<ResponseApdu> {
-      const command = parseCommandApdu(apdu);
       const answer = await inner.transmit(apdu, options);
       if (answer.sw >> 8 !== 0x6c) return answer;
+      // Parsed only now: most answers are not 6C xx, and the inner transport has checked the APDU.
+      const command = parseCommandApdu(apdu);
       const exact = (answer.sw & 0xff) === 0 ? 256 : answer.sw & 0xff;
       if (exact === command.ne) return answer;
       throwIfAborted(options?.signal, 'command re-issued after 6C xx');

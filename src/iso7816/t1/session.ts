@@ -35,6 +35,7 @@
  * maximum number of WTX requests and of card I-blocks per APDU. Any failure past these
  * bounds is a `CardProtocolError('CCID_ERR_CARD_PROTOCOL')`.
  */
+import { SerialQueue } from '../../util/serial-queue.ts';
 import type { SlotExchange } from '../../ccid/exchange.ts';
 import { ArgumentError, CardProtocolError, SlotError, TimeoutError } from '../../errors.ts';
 import { parseResponseApdu, type ResponseApdu } from '../apdu.ts';
@@ -164,7 +165,7 @@ export class T1Session implements ApduTransport {
   #ifsd = T1_IFS_DEFAULT;
   #ifsdPending: boolean;
   #resynchPending = false;
-  #tail: Promise<unknown> = Promise.resolve();
+  readonly #queue = new SerialQueue();
 
   constructor(exchange: SlotExchange, options: T1SessionOptions = {}) {
     this.#exchange = exchange;
@@ -214,9 +215,7 @@ export class T1Session implements ApduTransport {
   }
 
   #serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.#tail.then(work);
-    this.#tail = run.catch(() => undefined);
-    return run;
+    return this.#queue.run(work);
   }
 
   async #transmitRaw(apdu: Uint8Array, signal: AbortSignal | undefined): Promise<Uint8Array> {

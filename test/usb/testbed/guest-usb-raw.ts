@@ -7,6 +7,8 @@
  *   node guest-usb-raw.js v3 [--apdus N] [--vid-pid V:P]          # npm usb 3.x (nusb), WebUSB API
  *   node guest-usb-raw.js v2 [--apdus N] [--vid-pid V:P]          # npm usb 2.x (libusb, the usb-libusb alias), legacy API
  *
+ * `--interrupt` keeps an interrupt-IN read pending throughout, as a driver does (v2 only).
+ *
  * Prints `RESULT raw-usbN ms=...` (ms per exchange); exit status 0 when every answer was 90 00.
  */
 const args = process.argv.slice(2);
@@ -62,7 +64,7 @@ interface V2Endpoint {
   transfer(arg: number | Buffer, cb: (error: Error | undefined, data?: Buffer) => void): void;
 }
 interface V2Module {
-  findByIds(vid: number, pid: number): { open(): void; close(): void; interface(n: number): { claim(): void; release(cb: () => void): void; endpoints: V2Endpoint[] } } | undefined;
+  findByIds(vid: number, pid: number): { open(): void; close(): void; interface(n: number): { claim(): void; release(closeEndpoints: boolean, cb: () => void): void; endpoints: V2Endpoint[] } } | undefined;
 }
 
 async function openV2(): Promise<{ exchange: Exchange; close: () => Promise<void> }> {
@@ -78,6 +80,9 @@ async function openV2(): Promise<{ exchange: Exchange; close: () => Promise<void
   const bulkOut = itf.endpoints.find((e) => e.direction === 'out' && e.transferType === BULK)!;
   bulkIn.timeout = 5000;
   bulkOut.timeout = 5000;
+  const INTERRUPT = 3;
+  const interruptIn = itf.endpoints.find((e) => e.direction === 'in' && e.transferType === INTERRUPT);
+  if (args.includes('--interrupt') && interruptIn !== undefined) (interruptIn as unknown as { startPoll(n: number, size: number): void }).startPoll(1, 8);
   const transfer = (ep: V2Endpoint, arg: number | Buffer): Promise<Buffer | undefined> =>
     new Promise((resolve, reject) => ep.transfer(arg, (error, data) => (error ? reject(error) : resolve(data))));
   return {
@@ -86,7 +91,7 @@ async function openV2(): Promise<{ exchange: Exchange; close: () => Promise<void
       return new Uint8Array((await transfer(bulkIn, 512))!);
     },
     close: async () => {
-      await new Promise<void>((resolve) => itf.release(() => resolve()));
+      await new Promise<void>((resolve) => itf.release(true, () => resolve()));
       device.close();
     },
   };
@@ -125,7 +130,7 @@ async function main(): Promise<number> {
   const ms = (performance.now() - t) / apdus;
   await xfr(0x63, []);
   await dev.close();
-  console.log(`RESULT raw-usb${line === 'v2' ? '2 (libusb, legacy API)' : '3 (nusb, WebUSB API)'} ms=${ms.toFixed(2)} apdus=${apdus} wrong=${wrong}`);
+  console.log(`RESULT raw-usb${line === 'v2' ? '2 (libusb, legacy API)' : '3 (nusb, WebUSB API)'}${args.includes('--interrupt') ? ' +interrupt-IN' : ''} ms=${ms.toFixed(2)} apdus=${apdus} wrong=${wrong}`);
   return wrong === 0 ? 0 : 1;
 }
 

@@ -89,7 +89,7 @@ fi
 # ---------------------------------------------------------------- our emulator as a gadget
 if [[ -z "$only" || "$only" == gadget ]]; then
   if run_scenario gadget --modprobe "dummy_hcd is_high_speed=0;libcomposite;usb_f_fs" --timeout 420 -- \
-    "B='$BUNDLE' RESULTS=/testbed APDUS=${APDUS:-100} CARD_MS=${CARD_MS:-20} LIBCCID=${LIBCCID:-1} BUSY1=${BUSY1:-0} BACKENDS='${BACKENDS:-libusb nusb}' OURS_NODE_OPTS='${OURS_NODE_OPTS:-}' sh '$HERE/guest-gadget.sh'"; then
+    "B='$BUNDLE' RESULTS=/testbed APDUS=${APDUS:-100} CARD_MS=${CARD_MS:-20} LIBCCID=${LIBCCID:-1} BUSY1=${BUSY1:-0} BACKENDS='${BACKENDS:-libusb nusb}' OURS_NODE_OPTS='${OURS_NODE_OPTS:-}' EXPERIMENT='${EXPERIMENT:-}' sh '$HERE/guest-gadget.sh'"; then
     passed+=("gadget (guest)")
   else
     failed+=("gadget (guest)")
