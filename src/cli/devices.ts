@@ -8,7 +8,7 @@ import { ArgumentError, CcidError, UsbTransportError } from '../errors.ts';
 import { describeDevice, type DeviceDescription } from '../descriptors/index.ts';
 import { assessReader, type ReaderAssessment } from '../readers/index.ts';
 import type { UsbDevice, UsbHost } from '../usb/transport.ts';
-import { NodeUsbHost } from '../usb/node/index.ts';
+import { DEFAULT_NODE_USB_BACKEND, createNodeUsbHost, nodeUsbBackendFromEnv, parseNodeUsbBackend } from '../usb/node-backend.ts';
 import { vidPid } from '../util/hex.ts';
 import type { OptionSpec } from './args.ts';
 import type { CaptureFile } from './capture-node.ts';
@@ -18,12 +18,21 @@ import { createSimSession, simProfileOf, type SimSession } from './sim-node.ts';
 /** Options that choose or tune the host. */
 export const HOST_OPTIONS: readonly OptionSpec[] = [
   { name: 'force', description: 'detach another driver holding the reader (Linux), e.g. when pcscd has it' },
+  {
+    name: 'usb',
+    takesValue: true,
+    description: `Node USB backend: libusb (npm usb 2.x) or nusb (npm usb 3.x); default ${DEFAULT_NODE_USB_BACKEND}, or $CCID_USB_BACKEND`,
+  },
 ];
 
 /** Makes the host for a command's options. */
 export type HostFactory = (options: ReadonlyMap<string, string | true>) => Promise<UsbHost>;
 
-const defaultFactory: HostFactory = async (options) => new NodeUsbHost({ device: { detachKernelDriver: options.has('force') } });
+const defaultFactory: HostFactory = async (options) => {
+  const usb = options.get('usb');
+  const backend = typeof usb === 'string' ? parseNodeUsbBackend(usb) : nodeUsbBackendFromEnv();
+  return createNodeUsbHost({ backend, detachKernelDriver: options.has('force') });
+};
 let factory: HostFactory = defaultFactory;
 
 /** Replaces the host factory (tests, embedding); call without argument to restore the default. */
@@ -58,7 +67,8 @@ export function emulationOf(host: UsbHost): SimSession | undefined {
 
 /**
  * The {@link UsbHost} the CLI uses for these options: the emulator with `--sim [PROFILE]`
- * (or `override.sim`), npm `usb` otherwise (`--force`: detach other drivers); wrapped by
+ * (or `override.sim`), npm `usb` otherwise (`--usb libusb|nusb` picks the backend,
+ * `--force` detaches other drivers); wrapped by
  * the `--capture` file when one is bound ({@link bindHostContext}).
  * @throws {ArgumentError} for an unknown `--sim` profile.
  */

@@ -77,6 +77,13 @@ interface InfoJson {
   }[];
 }
 
+// ---------------------------------------------------------------- the session on each backend
+for (const [file, backend] of [['qemu-reader.json', 'libusb (npm usb 2.x)'], ['qemu-reader-nusb.json', 'nusb (npm usb 3.x)']] as const) {
+  const run = readJson(file) as { ok: boolean; checks: { name: string; ok: boolean }[] } | undefined;
+  const failed = run?.checks.filter((c) => !c.ok).map((c) => c.name) ?? [];
+  check(`session on ${backend}`, run?.ok === true, run === undefined ? `${file} missing` : `${run.checks.length} guest checks${failed.length > 0 ? `, failed: ${failed.join(', ')}` : ' passed'}`);
+}
+
 // ---------------------------------------------------------------- ccid list
 const list = readJson('list.json') as { reader: string; interfaces: { slots: number }[] }[] | undefined;
 const listed = list?.find((r) => r.reader === '08e6:4433');

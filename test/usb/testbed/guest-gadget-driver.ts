@@ -5,7 +5,7 @@
  * per slot — on 1 slot and then on all slots at once, each answer checked against the
  * slot's own ICCID (slots hold different cards). Power off at the end.
  *
- *   node guest-gadget-driver.js [--usb libusb|nusb] [--rounds 2] [--apdus N] [--card-ms MS] [--vid-pid 1d50:6141] [--json FILE]
+ *   node guest-gadget-driver.js [--usb libusb|nusb] [--label NAME] [--rounds 2] [--apdus N] [--card-ms MS] [--vid-pid 1d50:6141] [--json FILE]
  *
  * Wall times exclude process start-up and power-on. Exit status 0 when every check passed.
  */
@@ -25,6 +25,7 @@ const cardMs = Number(option('--card-ms', '20'));
 const [vid, pid] = option('--vid-pid', '1d50:6141').split(':').map((x) => parseInt(x, 16));
 const jsonPath = option('--json', '');
 const backend = parseNodeUsbBackend(option('--usb', 'libusb'));
+const label = option('--label', backend);
 const roundCount = Math.max(1, Number(option('--rounds', '2')));
 
 const SELECT_ICCID = Uint8Array.of(0x00, 0xa4, 0x00, 0x0c, 0x02, 0x2f, 0xe2);
@@ -136,9 +137,9 @@ async function main(): Promise<void> {
     const stats = reader.stats();
     console.log(`info engine stats: ${JSON.stringify(stats).slice(0, 400)}`);
     if (jsonPath !== '') {
-      writeFileSync(jsonPath, `${JSON.stringify({ driver: `ccid (${backend})`, apdus, cardMs, rawMs, rounds, wall1, wall8, ratio: wall8 / wall1, overheadMs: wall1 / apdus - cardMs, failures }, null, 2)}\n`);
+      writeFileSync(jsonPath, `${JSON.stringify({ driver: `ccid (${label})`, apdus, cardMs, rawMs, rounds, wall1, wall8, ratio: wall8 / wall1, overheadMs: wall1 / apdus - cardMs, failures }, null, 2)}\n`);
     }
-    console.log(`RESULT ours-${backend} card=${cardMs}ms apdus=${apdus} round=${rounds.length} cold1=${rounds[0]!.wall1.toFixed(0)} cold8=${rounds[0]!.wall8.toFixed(0)} wall1=${wall1.toFixed(0)} wall8=${wall8.toFixed(0)} ratio=${(wall8 / wall1).toFixed(2)} overhead=${(wall1 / apdus - cardMs).toFixed(2)} raw=${rawMs?.toFixed(2) ?? '-'}`);
+    console.log(`RESULT ours-${label} card=${cardMs}ms apdus=${apdus} round=${rounds.length} cold1=${rounds[0]!.wall1.toFixed(0)} cold8=${rounds[0]!.wall8.toFixed(0)} wall1=${wall1.toFixed(0)} wall8=${wall8.toFixed(0)} ratio=${(wall8 / wall1).toFixed(2)} overhead=${(wall1 / apdus - cardMs).toFixed(2)} raw=${rawMs?.toFixed(2) ?? '-'}`);
   } finally {
     await reader.close();
   }

@@ -6,8 +6,9 @@
 # Environment: B = bundle directory, RESULTS = results directory (the 9p share),
 #   CARD_MS (default 20), APDUS (default 100), VIDPID (default 1d50:6141, sysmocom's own
 #   id for the sysmoOCTSIM: libccid and our list know it), LIBCCID=1 to compare with
-#   pcscd + libccid, BUSY1=1 to run again with bMaxCCIDBusySlots = 1, BACKENDS = our
-#   driver's Node USB backends to measure (default "libusb nusb").
+#   pcscd + libccid, BUSY1=1 to run again with bMaxCCIDBusySlots = 1, VARIANTS = our
+#   driver's runs: a Node USB backend, optionally +jitless (node --jitless: V8's
+#   interpreter only, see README), default "libusb nusb libusb+jitless".
 set -u
 B="${B:?}"
 R="${RESULTS:-/testbed}"
@@ -122,13 +123,22 @@ PY
   kill $PCSCD 2>/dev/null
   wait $PCSCD 2>/dev/null
   awk -v w1="$LIBCCID_WALL_1" -v w8="$LIBCCID_WALL_8" -v n="$APDUS" -v c="$CARD_MS" 'BEGIN{printf "RESULT libccid card=%sms apdus=%s wall1=%s wall8=%s ratio=%.2f overhead=%.2f\n", c, n, w1, w8, w8/w1, w1/n-c}'
+  # Ours against libccid, same boot, same gadget: wall-time ratios ours / libccid per run.
+  for f in "$R"/ours-card"$CARD_MS"-*.txt; do
+    grep -h '^RESULT ours' "$f" | tr ' ' '\n' | awk -F= -v w1="$LIBCCID_WALL_1" -v w8="$LIBCCID_WALL_8" -v n="$APDUS" -v c="$CARD_MS" '
+      NR==2{name=$0} $1=="wall1"{o1=$2} $1=="wall8"{o8=$2}
+      END{if (o1 > 0) printf "COMPARE %s / libccid: wall(1 slot) %.2f, wall(8 slots) %.2f; wall(8)/wall(1) %.2f vs %.2f; overhead per APDU %.2f vs %.2f ms\n", name, o1/w1, o8/w8, o8/o1, w8/w1, o1/n-c, w1/n-c}'
+  done
   return $lrc
 }
 
-# Our driver's workload on the gadget; $1 = label of the variant, $2 = Node USB backend.
+# Our driver's workload on the gadget; $1 = label of the run, $2 = variant (backend[+jitless]).
 ours_run() {
+  be="${2%%+*}"
+  opts="${OURS_NODE_OPTS:-}"
+  case "$2" in *+jitless) opts="$opts --jitless" ;; esac
   # OURS_NODE_OPTS: extra node options for our driver (e.g. --cpu-prof --cpu-prof-dir=/testbed/prof).
-  timeout 300 node ${OURS_NODE_OPTS:-} "$B/guest-gadget-driver.js" --usb "$2" --apdus "$APDUS" --card-ms "$CARD_MS" --vid-pid "$VIDPID" --json "$R/ours-$1-$2.json" >"$R/ours-$1-$2.txt" 2>&1
+  timeout 300 node $opts "$B/guest-gadget-driver.js" --usb "$be" --label "$2" --apdus "$APDUS" --card-ms "$CARD_MS" --vid-pid "$VIDPID" --json "$R/ours-$1-$2.json" >"$R/ours-$1-$2.txt" 2>&1
   drc=$?
   grep -v '^info slot' "$R/ours-$1-$2.txt"
   [ $drc = 0 ] && grep -q '^RESULT ours' "$R/ours-$1-$2.txt"
@@ -139,7 +149,7 @@ if gadget_up "$CARD_MS" ""; then
   echo "gadget up in $(($(date +%s) - t0)) s: $(lsusb -d "$VIDPID")"
   lsusb -v -d "$VIDPID" >"$R/gadget-lsusb.txt" 2>&1
   timeout 90 node "$B/ccid.js" list || { echo "FAIL ccid list on the gadget"; rc=1; }
-  for be in ${BACKENDS:-libusb nusb}; do ours_run "card$CARD_MS" "$be" || rc=1; done
+  for v in ${VARIANTS:-libusb nusb libusb+jitless}; do ours_run "card$CARD_MS" "$v" || rc=1; done
   # The two npm usb lines with no driver layer (per-transfer cost; issue 8 item 3).
   timeout 120 node "$B/guest-usb-raw.js" v3 --apdus "$APDUS" --vid-pid "$VIDPID" || rc=1
   timeout 120 node "$B/guest-usb-raw.js" v2 --apdus "$APDUS" --vid-pid "$VIDPID" || rc=1
@@ -150,7 +160,7 @@ if gadget_up "$CARD_MS" ""; then
     # The same with bMaxCCIDBusySlots forced to 1: both drivers must serialize the slots.
     echo "--- bMaxCCIDBusySlots = 1"
     if gadget_up "$CARD_MS" "--busy-slots 1"; then
-      for be in ${BACKENDS:-libusb nusb}; do CCID_SKIP_RAW=1 ours_run "card$CARD_MS-busy1" "$be" || rc=1; done
+      for v in ${VARIANTS:-libusb nusb libusb+jitless}; do CCID_SKIP_RAW=1 ours_run "card$CARD_MS-busy1" "$v" || rc=1; done
       if [ "$LIBCCID" = 1 ]; then libccid_run || rc=1; fi
       gadget_down
     else

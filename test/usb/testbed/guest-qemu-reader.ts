@@ -1,18 +1,19 @@
 /**
  * Runs INSIDE the test-bed guest, against QEMU's own CCID reader (usb-ccid +
- * ccid-card-emulated, VID:PID 08e6:4433), through npm `usb` v3 and the guest kernel:
+ * ccid-card-emulated, VID:PID 08e6:4433), through a Node USB backend (npm `usb` 2.x on
+ * libusb, or 3.x on nusb) and the guest kernel:
  * slot status before power-on, power on (ATR), a CAC SELECT answered `61 0D` followed by
  * the GET RESPONSE it asks for, power off. Every CCID frame is traced, so the raw `61 0D`
  * is checked even though `transmit` fetches the rest itself (ISO/IEC 7816-4 §5.3.4).
  *
- *   node guest-qemu-reader.js [--capture FILE.pcap] [--json FILE]
+ *   node guest-qemu-reader.js [--usb libusb|nusb] [--capture FILE.pcap] [--json FILE]
  *
  * Prints one line per step; exit status 0 only when every check passed.
  */
 import { writeFileSync } from 'node:fs';
 import { openCaptureFile, type CaptureFile } from '../../../src/cli/capture-node.ts';
 import { describeDevice } from '../../../src/descriptors/read.ts';
-import { NodeUsbHost } from '../../../src/node.ts';
+import { createNodeUsbHost, parseNodeUsbBackend } from '../../../src/usb/node-backend.ts';
 import { openReader } from '../../../src/reader/index.ts';
 import type { UsbDevice } from '../../../src/usb/transport.ts';
 import { fromHex, toHex } from '../../../src/util/hex.ts';
@@ -45,7 +46,9 @@ async function main(): Promise<number> {
   const capturePath = argValue('--capture');
   const jsonPath = argValue('--json');
   const t0 = performance.now();
-  const host = new NodeUsbHost();
+  const backend = parseNodeUsbBackend(argValue('--usb') ?? 'libusb');
+  facts.backend = backend;
+  const host = createNodeUsbHost({ backend });
   const devices = await host.getDevices();
   const found = devices.find((d) => d.vendorId === 0x08e6 && d.productId === 0x4433);
   check('device', found !== undefined, `${devices.length} CCID device(s): ${devices.map((d) => `${d.vendorId.toString(16)}:${d.productId.toString(16)}`).join(', ')}`);
@@ -127,7 +130,7 @@ async function main(): Promise<number> {
   if (capture !== undefined) facts.capturePackets = capture.packets;
   const ok = checks.every((c) => c.ok);
   if (jsonPath !== undefined) writeFileSync(jsonPath, `${JSON.stringify({ ok, checks, facts }, null, 2)}\n`);
-  console.log(`${ok ? 'OK' : 'FAILED'} qemu-reader: ${checks.filter((c) => c.ok).length}/${checks.length} checks, ${facts.totalMs} ms in the guest`);
+  console.log(`${ok ? 'OK' : 'FAILED'} qemu-reader (${String(facts.backend)}): ${checks.filter((c) => c.ok).length}/${checks.length} checks, ${facts.totalMs} ms in the guest`);
   return ok ? 0 : 1;
 }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm run test:usb`: the real-USB end-to-end test bed (see /tmp/readme-testbed.md).
+# The real-USB end-to-end test bed (README.md, "Real USB test bed"); `npm run test:usb` runs it
+# through test/usb/testbed/testbed.test.ts.
 #
 #   test/usb/testbed/run.sh [--only qemu-reader|gadget] [--keep DIR]
 #
@@ -7,11 +8,13 @@
 #    in ${XDG_CACHE_HOME:-$HOME/.cache}/ccid-testbed);
 # 2. bundles the guest entry points with esbuild (tsx compiling ~150 TypeScript modules
 #    under TCG costs 70–130 s per process; one bundled file loads in ~5 s);
-# 3. guest run "qemu-reader": QEMU's usb-ccid reader through the guest kernel and npm usb v3
-#    (ccid list, ccid info, lsusb -v, power on / SELECT / GET RESPONSE / power off with a
-#    pcap), then host-side checks (lsusb, sysfs, tshark);
+# 3. guest run "qemu-reader": QEMU's usb-ccid reader through the guest kernel, on both Node
+#    USB backends (npm usb 2.x/libusb, the default, and 3.x/nusb): ccid list, ccid info,
+#    lsusb -v, power on / SELECT / GET RESPONSE / power off with a pcap, then host-side
+#    checks (lsusb, sysfs, tshark);
 # 4. guest run "gadget": our emulator (sysmoOCTSIM, 8 slots) as a FunctionFS gadget on
-#    dummy_hcd, driven by our driver on every slot (and libccid, when available).
+#    dummy_hcd, driven by our driver on every slot on both backends, the two npm usb lines
+#    bare, and pcscd + libccid with one pyscard process per slot; wall times, ratios.
 # Exit status: 0 when every functional check passed (timings never fail the run).
 set -uo pipefail
 
@@ -79,17 +82,19 @@ if [[ -z "$only" || "$only" == qemu-reader ]]; then
     timeout 90 node \$B/ccid.js list --json >/testbed/list.json || { echo 'FAIL ccid list'; rc=1; }
     timeout 90 node \$B/ccid.js info --json >/testbed/info.json || { echo 'FAIL ccid info'; rc=1; }
     timeout 120 node \$B/ccid.js list
-    timeout 120 node \$B/guest-qemu-reader.js --capture /testbed/qemu-reader.pcap --json /testbed/qemu-reader.json || rc=1
+    timeout 120 node \$B/guest-qemu-reader.js --usb libusb --capture /testbed/qemu-reader.pcap --json /testbed/qemu-reader.json || rc=1
+    timeout 90 node \$B/ccid.js list --usb nusb || { echo 'FAIL ccid list --usb nusb'; rc=1; }
+    timeout 120 node \$B/guest-qemu-reader.js --usb nusb --capture /testbed/qemu-reader-nusb.pcap --json /testbed/qemu-reader-nusb.json || rc=1
     exit \$rc
   "; then passed+=("qemu-reader (guest)"); else failed+=("qemu-reader (guest)"); fi
   echo "=== qemu-reader (host checks)"
-  if npx tsx "$HERE/check-qemu-reader.ts" "$results/qemu-reader"; then passed+=("qemu-reader (host checks)"); else failed+=("qemu-reader (host checks)"); fi
+  if npx tsx "$HERE/check-qemu-reader.ts" "$results/qemu-reader" 2>&1 | tee "$results/qemu-reader/host-checks.log"; (( PIPESTATUS[0] == 0 )); then passed+=("qemu-reader (host checks)"); else failed+=("qemu-reader (host checks)"); fi
 fi
 
 # ---------------------------------------------------------------- our emulator as a gadget
 if [[ -z "$only" || "$only" == gadget ]]; then
   if run_scenario gadget --modprobe "dummy_hcd is_high_speed=0;libcomposite;usb_f_fs" --timeout 420 -- \
-    "B='$BUNDLE' RESULTS=/testbed APDUS=${APDUS:-100} CARD_MS=${CARD_MS:-20} LIBCCID=${LIBCCID:-1} BUSY1=${BUSY1:-0} BACKENDS='${BACKENDS:-libusb nusb}' OURS_NODE_OPTS='${OURS_NODE_OPTS:-}' EXPERIMENT='${EXPERIMENT:-}' sh '$HERE/guest-gadget.sh'"; then
+    "B='$BUNDLE' RESULTS=/testbed APDUS=${APDUS:-100} CARD_MS=${CARD_MS:-20} LIBCCID=${LIBCCID:-1} BUSY1=${BUSY1:-0} VARIANTS='${VARIANTS:-libusb nusb libusb+jitless}' OURS_NODE_OPTS='${OURS_NODE_OPTS:-}' EXPERIMENT='${EXPERIMENT:-}' sh '$HERE/guest-gadget.sh'"; then
     passed+=("gadget (guest)")
   else
     failed+=("gadget (guest)")
