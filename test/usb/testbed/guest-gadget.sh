@@ -136,7 +136,18 @@ PY
 ours_run() {
   be="${2%%+*}"
   opts="${OURS_NODE_OPTS:-}"
-  case "$2" in *+jitless) opts="$opts --jitless" ;; esac
+  # Node flags a variant may add (backend+flag+flag...), to see where the time goes under TCG.
+  for f in $(echo "${2#"$be"}" | tr '+' ' '); do
+    case "$f" in
+      jitless) opts="$opts --jitless" ;;
+      noopt) opts="$opts --no-opt --no-maglev" ;;
+      nosparkplug) opts="$opts --no-sparkplug" ;;
+      semi) opts="$opts --max-semi-space-size=64" ;;
+      stgc) opts="$opts --single-threaded-gc" ;;
+      single) opts="$opts --single-threaded" ;;
+      nowp) opts="$opts --no-write-protect-code-memory" ;;
+    esac
+  done
   # OURS_NODE_OPTS: extra node options for our driver (e.g. --cpu-prof --cpu-prof-dir=/testbed/prof).
   timeout 300 node $opts "$B/guest-gadget-driver.js" --usb "$be" --label "$2" --apdus "$APDUS" --card-ms "$CARD_MS" --vid-pid "$VIDPID" --json "$R/ours-$1-$2.json" >"$R/ours-$1-$2.txt" 2>&1
   drc=$?
