@@ -77,6 +77,9 @@ export function t0Tpdu(exchange: SlotExchange, options: T0Options = {}): ApduTra
       checkT0Header(command.cla, command.ins);
       const nc = command.data.length;
       if (nc <= TPDU_DATA_MAX) {
+        // §12.1.2: a short case 2, 3 or 4 APDU already starts with its TPDU (CLA INS P1 P2 P3
+        // [data]); only case 1 and the extended forms need building.
+        if (!command.extended && command.raw.length >= 5) return exchangeTpdu(command.raw.subarray(0, 5 + nc), signal);
         const p3 = nc > 0 ? nc : command.ne >= 256 ? 0 : command.ne;
         const tpdu = new Uint8Array(5 + nc);
         tpdu.set(command.raw.subarray(0, 4), 0);

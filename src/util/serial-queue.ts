@@ -7,15 +7,15 @@
 export class SerialQueue {
   #tail: Promise<void> | undefined;
   #running = 0;
+  readonly #done = (): void => {
+    this.#running--;
+  };
 
   /** Runs `job` after the jobs already queued; its result or rejection is the returned promise's. */
   run<T>(job: () => Promise<T>): Promise<T> {
     const started = this.#running === 0 ? start(job) : this.#tail!.then(job);
     this.#running++;
-    const done = (): void => {
-      this.#running--;
-    };
-    this.#tail = started.then(done, done);
+    this.#tail = started.then(this.#done, this.#done);
     return started;
   }
 }
