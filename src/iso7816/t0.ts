@@ -19,7 +19,7 @@
 import type { SlotExchange } from '../ccid/exchange.ts';
 import { ArgumentError, NotSupportedError } from '../errors.ts';
 import { hexByte } from '../util/hex.ts';
-import { parseCommandApdu, parseResponseApdu, type ResponseApdu } from './apdu.ts';
+import { parseCommandApdu, ownedResponseApdu, type ResponseApdu } from './apdu.ts';
 import type { ApduTransport, TransmitOptions } from './processors/apdu-transport.ts';
 import { throwIfAborted } from './processors/cancel.ts';
 
@@ -67,7 +67,8 @@ export function t0Tpdu(exchange: SlotExchange, options: T0Options = {}): ApduTra
 
   async function exchangeTpdu(tpdu: Uint8Array, signal: AbortSignal | undefined): Promise<ResponseApdu> {
     const result = await exchange.xfrBlock(tpdu, { signal, timeoutMs: options.timeoutMs });
-    return parseResponseApdu(result.data);
+    // The engine's answer is a fresh array of its own: taken over, not copied.
+    return ownedResponseApdu(result.data);
   }
 
   return {
@@ -79,10 +80,16 @@ export function t0Tpdu(exchange: SlotExchange, options: T0Options = {}): ApduTra
       if (nc <= TPDU_DATA_MAX) {
         // §12.1.2: a short case 2, 3 or 4 APDU already starts with its TPDU (CLA INS P1 P2 P3
         // [data]); only case 1 and the extended forms need building.
-        if (!command.extended && command.raw.length >= 5) return exchangeTpdu(command.raw.subarray(0, 5 + nc), signal);
+        if (!command.extended && command.raw.length >= 5) {
+          // Case 4S drops its Le byte (a copy: a view would cost more, see parseCommandApdu).
+          return exchangeTpdu(command.raw.length === 5 + nc || nc === 0 ? command.raw : command.raw.slice(0, 5 + nc), signal);
+        }
         const p3 = nc > 0 ? nc : command.ne >= 256 ? 0 : command.ne;
         const tpdu = new Uint8Array(5 + nc);
-        tpdu.set(command.raw.subarray(0, 4), 0);
+        tpdu[0] = command.cla;
+        tpdu[1] = command.ins;
+        tpdu[2] = command.p1;
+        tpdu[3] = command.p2;
         tpdu[4] = p3;
         tpdu.set(command.data, 5);
         return exchangeTpdu(tpdu, signal);

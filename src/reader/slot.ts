@@ -22,7 +22,7 @@
 import type { CcidSlot } from '../ccid/slot.ts';
 import type { SlotStatus } from '../ccid/messages.ts';
 import { ArgumentError, CardProtocolError, NotSupportedError, ReaderGoneError, type CcidError } from '../errors.ts';
-import { parseResponseApdu, type ResponseApdu } from '../iso7816/apdu.ts';
+import { ownedResponseApdu, type ResponseApdu } from '../iso7816/apdu.ts';
 import { fromHex } from '../util/hex.ts';
 import { SerialQueue } from '../util/serial-queue.ts';
 import { cardError, isCardGone } from './card-errors.ts';
@@ -250,7 +250,7 @@ export class Slot {
       throw this.#fail(pinError(error, `${this.reader.name} slot ${this.index}: ${what}`), what);
     }
     if (data.length < 2) throw new CardProtocolError('CCID_ERR_CARD_PROTOCOL', `${this.reader.name} slot ${this.index}: ${what}: answer of ${data.length} byte(s), no status word`, { reader: this.reader.name, slot: this.index });
-    const response = parseResponseApdu(data);
+    const response = ownedResponseApdu(data);
     // TPDU T=0: the card may answer 61 xx; fetch the data as transmit would (ISO/IEC 7816-3 §10.3.4).
     if (response.sw >> 8 === 0x61 && session.result.protocol === 0 && this.#ctx.parameters.exchangeLevel === 'tpdu') {
       try {

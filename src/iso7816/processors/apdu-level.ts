@@ -18,7 +18,7 @@
  */
 import type { SlotExchange, XfrResult } from '../../ccid/exchange.ts';
 import { ArgumentError, NotSupportedError, ProtocolError } from '../../errors.ts';
-import { parseCommandApdu, parseResponseApdu, type ResponseApdu } from '../apdu.ts';
+import { parseCommandApdu, ownedResponseApdu, type ResponseApdu } from '../apdu.ts';
 import type { ApduTransport, TransmitOptions } from './apdu-transport.ts';
 import { throwIfAborted } from './cancel.ts';
 
@@ -91,7 +91,7 @@ export function apduLevel(exchange: SlotExchange, options: ApduLevelOptions): Ap
       }
 
       const answer = apdu.length <= piece ? await xfr(apdu, LEVEL_CHAIN.BEGIN_AND_END) : await sendChained(apdu);
-      if (answer.bChainParameter === LEVEL_CHAIN.BEGIN_AND_END) return parseResponseApdu(answer.data);
+      if (answer.bChainParameter === LEVEL_CHAIN.BEGIN_AND_END) return ownedResponseApdu(answer.data);
       if (answer.bChainParameter !== LEVEL_CHAIN.BEGIN) throw unexpectedChain(answer, '0000h or 0001h');
       const parts: Uint8Array[] = [answer.data];
       let total = answer.data.length;
@@ -112,7 +112,7 @@ export function apduLevel(exchange: SlotExchange, options: ApduLevelOptions): Ap
         whole.set(part, at);
         at += part.length;
       }
-      return parseResponseApdu(whole);
+      return ownedResponseApdu(whole);
     },
   };
 }

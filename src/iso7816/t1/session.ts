@@ -38,7 +38,7 @@
 import { SerialQueue } from '../../util/serial-queue.ts';
 import type { SlotExchange } from '../../ccid/exchange.ts';
 import { ArgumentError, CardProtocolError, SlotError, TimeoutError } from '../../errors.ts';
-import { parseResponseApdu, type ResponseApdu } from '../apdu.ts';
+import { ownedResponseApdu, type ResponseApdu } from '../apdu.ts';
 import type { ApduTransport, TransmitOptions } from '../processors/apdu-transport.ts';
 import { throwIfAborted } from '../processors/cancel.ts';
 import {
@@ -198,7 +198,7 @@ export class T1Session implements ApduTransport {
 
   /** Sends one command APDU and returns the response APDU. */
   transmit(apdu: Uint8Array, options?: TransmitOptions): Promise<ResponseApdu> {
-    return this.#serial(async () => parseResponseApdu(await this.#transmitRaw(apdu, options?.signal)));
+    return this.#serial(async () => ownedResponseApdu(await this.#transmitRaw(apdu, options?.signal)));
   }
 
   /**

@@ -350,7 +350,9 @@ export class LibusbDevice implements UsbDevice {
   async transferIn(endpointNumber: number, length: number): Promise<UsbInTransferResult> {
     this.#check('transferIn');
     const address = ENDPOINT_IN | endpointNumber;
-    const { error, buffer, actual } = await this.#submit(address, Buffer.allocUnsafe(length), 0, 'transferIn');
+    // A zeroed buffer of its own per read (Buffer.alloc never uses Node's shared pool): the
+    // answer is handed on as a view, so its backing memory must hold nothing else.
+    const { error, buffer, actual } = await this.#submit(address, Buffer.alloc(length), 0, 'transferIn');
     if (error !== undefined) {
       switch (libusbErrno(error)) {
         case LIBUSB_TRANSFER.STALL:
@@ -489,9 +491,14 @@ function isStall(error: LibusbError): boolean {
   return errno === LIBUSB_TRANSFER.STALL || errno === LIBUSB_ERROR.PIPE;
 }
 
-/** npm `usb` 2.x wants a Node `Buffer`; this views the caller's bytes without copying. */
+/**
+ * npm `usb` 2.x wants a Node `Buffer`. A small OUT message (every CCID command but long
+ * APDUs) is copied into Node's buffer pool: cheaper than viewing the caller's array, which
+ * would make V8 move a small on-heap array's bytes off the heap (~1 µs a message).
+ */
 function toBuffer(data: BufferSource | undefined): Buffer {
   if (data === undefined) return Buffer.alloc(0);
   if (data instanceof ArrayBuffer) return Buffer.from(data);
+  if (data instanceof Uint8Array && data.byteLength < 1024) return Buffer.from(data);
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
