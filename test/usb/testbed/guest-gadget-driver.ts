@@ -5,7 +5,7 @@
  * per slot — on 1 slot and then on all slots at once, each answer checked against the
  * slot's own ICCID (slots hold different cards). Power off at the end.
  *
- *   node guest-gadget-driver.js [--usb libusb|nusb] [--label NAME] [--rounds 2] [--apdus N] [--card-ms MS] [--vid-pid 1d50:6141] [--json FILE]
+ *   node guest-gadget-driver.js [--usb libusb|nusb] [--label NAME] [--rounds 3] [--apdus N] [--card-ms MS] [--vid-pid 1d50:6141] [--json FILE]
  *
  * Wall times exclude process start-up and power-on. Exit status 0 when every check passed.
  */
@@ -26,7 +26,7 @@ const [vid, pid] = option('--vid-pid', '1d50:6141').split(':').map((x) => parseI
 const jsonPath = option('--json', '');
 const backend = parseNodeUsbBackend(option('--usb', 'libusb'));
 const label = option('--label', backend);
-const roundCount = Math.max(1, Number(option('--rounds', '2')));
+const roundCount = Math.max(1, Number(option('--rounds', '3')));
 
 const SELECT_ICCID = Uint8Array.of(0x00, 0xa4, 0x00, 0x0c, 0x02, 0x2f, 0xe2);
 const READ_ICCID = Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x0a);
@@ -116,9 +116,9 @@ async function main(): Promise<void> {
     const powerOnMs = performance.now() - tOn;
     check('distinct cards', new Set(iccids).size === slots.length, `${new Set(iccids).size} distinct ICCIDs over ${slots.length} slots (power on + select + read: ${powerOnMs.toFixed(0)} ms)`);
 
-    // Round 1 runs on a cold process (V8 compiles our code and the emulator's while it
-    // runs: under TCG that is most of the cost); later rounds show the steady state a
-    // long-running service sees. The RESULT line reports the last round.
+    // Round 1 runs on a cold process (V8 compiles our code while it runs); later rounds
+    // show the steady state a long-running service sees. The RESULT line reports the best
+    // round for 1 slot and for 8 slots.
     const rounds: { wall1: number; wall8: number }[] = [];
     for (let round = 1; round <= roundCount; round++) {
       const t1 = performance.now();
@@ -132,14 +132,17 @@ async function main(): Promise<void> {
       check(`round ${round}: ${slots.length} slot workload`, wrong === 0, `${apdus} READ BINARY on each of ${slots.length} slots in ${wall8.toFixed(0)} ms; wall(8)/wall(1) = ${(wall8 / wall1).toFixed(2)}`);
       rounds.push({ wall1, wall8 });
     }
-    const { wall1, wall8 } = rounds[rounds.length - 1]!;
+    // Best of the rounds (interference from the host only ever adds time); libccid's runs
+    // are reported the same way.
+    const wall1 = Math.min(...rounds.map((r) => r.wall1));
+    const wall8 = Math.min(...rounds.map((r) => r.wall8));
     for (const slot of slots) await slot.powerOff();
     const stats = reader.stats();
     console.log(`info engine stats: ${JSON.stringify(stats).slice(0, 400)}`);
     if (jsonPath !== '') {
       writeFileSync(jsonPath, `${JSON.stringify({ driver: `ccid (${label})`, apdus, cardMs, rawMs, rounds, wall1, wall8, ratio: wall8 / wall1, overheadMs: wall1 / apdus - cardMs, failures }, null, 2)}\n`);
     }
-    console.log(`RESULT ours-${label} card=${cardMs}ms apdus=${apdus} round=${rounds.length} cold1=${rounds[0]!.wall1.toFixed(0)} cold8=${rounds[0]!.wall8.toFixed(0)} wall1=${wall1.toFixed(0)} wall8=${wall8.toFixed(0)} ratio=${(wall8 / wall1).toFixed(2)} overhead=${(wall1 / apdus - cardMs).toFixed(2)} raw=${rawMs?.toFixed(2) ?? '-'}`);
+    console.log(`RESULT ours-${label} card=${cardMs}ms apdus=${apdus} rounds=${rounds.length} cold1=${rounds[0]!.wall1.toFixed(0)} cold8=${rounds[0]!.wall8.toFixed(0)} wall1=${wall1.toFixed(0)} wall8=${wall8.toFixed(0)} ratio=${(wall8 / wall1).toFixed(2)} overhead=${(wall1 / apdus - cardMs).toFixed(2)} raw=${rawMs?.toFixed(2) ?? '-'}`);
   } finally {
     await reader.close();
   }

@@ -95,8 +95,10 @@ PY
   done
   echo "pcscd: $(/usr/bin/python3 -c "from smartcard.System import readers; print(readers()[0])" 2>/dev/null) ..."
   lrc=0
-  # Two rounds, as for our driver (whose first round pays V8's compilation): the last one is reported.
-  for round in 1 2; do
+  # Three rounds, as for our driver; the best of them is reported for 1 and for 8 slots.
+  LIBCCID_WALL_1=""
+  LIBCCID_WALL_8=""
+  for round in 1 2 3; do
   for slots in 1 8; do
     S=$(mktemp -d)
     i=0
@@ -116,7 +118,8 @@ PY
     wall=$(echo "$res" | tr ' ' '\n' | awk -F= '$1=="start"{if(s==""||$2<s)s=$2} $1=="end"{if($2>e)e=$2} END{printf "%.0f", (e-s)*1000}')
     echo "RESULT libccid round=$round slots=$slots card=${CARD_MS}ms apdus=$APDUS wall=$wall ok=$ok/$slots"
     [ "$ok" = "$slots" ] || { echo "FAIL libccid workload on $slots slot(s)"; lrc=1; }
-    eval "LIBCCID_WALL_$slots=$wall"
+    eval "best=\${LIBCCID_WALL_$slots:-}"
+    if [ -z "$best" ] || [ "$wall" -lt "$best" ]; then eval "LIBCCID_WALL_$slots=$wall"; fi
     rm -rf "$S"
   done
   done

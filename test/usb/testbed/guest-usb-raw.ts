@@ -122,12 +122,16 @@ async function main(): Promise<number> {
   await xfr(0x62, []);
   await xfr(0x6f, [0x00, 0xa4, 0x00, 0x0c, 0x02, 0x2f, 0xe2]);
   let wrong = 0;
-  const t = performance.now();
-  for (let i = 0; i < apdus; i++) {
-    const a = await xfr(0x6f, [0x00, 0xb0, 0x00, 0x00, 0x0a]);
-    if (a.length !== 22 || a[20] !== 0x90 || a[21] !== 0x00) wrong++;
+  // Three passes, the best reported (as for the drivers): the first also warms up V8 and the emulator.
+  let ms = Infinity;
+  for (let pass = 0; pass < 3; pass++) {
+    const t = performance.now();
+    for (let i = 0; i < apdus; i++) {
+      const a = await xfr(0x6f, [0x00, 0xb0, 0x00, 0x00, 0x0a]);
+      if (a.length !== 22 || a[20] !== 0x90 || a[21] !== 0x00) wrong++;
+    }
+    ms = Math.min(ms, (performance.now() - t) / apdus);
   }
-  const ms = (performance.now() - t) / apdus;
   await xfr(0x63, []);
   await dev.close();
   console.log(`RESULT raw-usb${line === 'v2' ? '2 (libusb, legacy API)' : '3 (nusb, WebUSB API)'}${args.includes('--interrupt') ? ' +interrupt-IN' : ''} ms=${ms.toFixed(2)} apdus=${apdus} wrong=${wrong}`);
