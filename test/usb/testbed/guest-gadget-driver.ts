@@ -5,7 +5,7 @@
  * per slot — on 1 slot and then on all slots at once, each answer checked against the
  * slot's own ICCID (slots hold different cards). Power off at the end.
  *
- *   node guest-gadget-driver.js [--usb libusb|nusb] [--label NAME] [--rounds 3] [--apdus N] [--card-ms MS] [--vid-pid 1d50:6141] [--json FILE]
+ *   node guest-gadget-driver.js [--usb libusb|nusb] [--label NAME] [--rounds 4] [--apdus N] [--card-ms MS] [--vid-pid 1d50:6141] [--json FILE]
  *
  * Wall times exclude process start-up and power-on. Exit status 0 when every check passed.
  */
@@ -26,7 +26,7 @@ const [vid, pid] = option('--vid-pid', '1d50:6141').split(':').map((x) => parseI
 const jsonPath = option('--json', '');
 const backend = parseNodeUsbBackend(option('--usb', 'libusb'));
 const label = option('--label', backend);
-const roundCount = Math.max(1, Number(option('--rounds', '3')));
+const roundCount = Math.max(1, Number(option('--rounds', '4')));
 
 const SELECT_ICCID = Uint8Array.of(0x00, 0xa4, 0x00, 0x0c, 0x02, 0x2f, 0xe2);
 const READ_ICCID = Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x0a);

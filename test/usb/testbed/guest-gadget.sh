@@ -95,10 +95,10 @@ PY
   done
   echo "pcscd: $(/usr/bin/python3 -c "from smartcard.System import readers; print(readers()[0])" 2>/dev/null) ..."
   lrc=0
-  # Three rounds, as for our driver; the best of them is reported for 1 and for 8 slots.
+  # Four rounds, as for our driver; the best of them is reported for 1 and for 8 slots.
   LIBCCID_WALL_1=""
   LIBCCID_WALL_8=""
-  for round in 1 2 3; do
+  for round in 1 2 3 4; do
   for slots in 1 8; do
     S=$(mktemp -d)
     i=0

@@ -79,7 +79,7 @@ describe('real USB test bed (QEMU guest kernel, npm usb, dummy_hcd + FunctionFS,
     expect(resultLines(console, 'RESULT raw-usb3 ')[0]).toMatch(/wrong=0$/);
     expect(resultLines(console, 'RESULT raw-usb2 ')[0]).toMatch(/wrong=0$/);
     const libccid = resultLines(console, 'RESULT libccid round=');
-    expect(libccid.length).toBe(6);
+    expect(libccid.length).toBe(8);
     for (const line of libccid) expect(line).toMatch(/ok=(\d)\/\1$/);
     expect(resultLines(console, 'COMPARE ').length).toBeGreaterThanOrEqual(2);
   });
