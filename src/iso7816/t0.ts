@@ -78,7 +78,7 @@ export function t0Tpdu(exchange: SlotExchange, options: T0Options = {}): ApduTra
       checkT0Header(command.cla, command.ins);
       const nc = command.data.length;
       if (nc <= TPDU_DATA_MAX) {
-        // §12.1.2: a short case 2, 3 or 4 APDU already starts with its TPDU (CLA INS P1 P2 P3
+        // §12.2.3–12.2.5: a short case 2, 3 or 4 APDU already starts with its TPDU (CLA INS P1 P2 P3
         // [data]); only case 1 and the extended forms need building.
         if (!command.extended && command.raw.length >= 5) {
           // Case 4S drops its Le byte (a copy: a view would cost more, see parseCommandApdu).

@@ -93,7 +93,10 @@ fi
 
 # ---------------------------------------------------------------- our emulator as a gadget
 if [[ -z "$only" || "$only" == gadget ]]; then
-  if run_scenario gadget --modprobe "dummy_hcd is_high_speed=0;libcomposite;usb_f_fs" --timeout 420 -- \
+  # The default run takes 6–7 minutes under TCG (four rounds of each driver); BUSY1=1 adds a
+  # second, serialised pass; GADGET_TIMEOUT overrides.
+  gadget_timeout="${GADGET_TIMEOUT:-$(( ${BUSY1:-0} == 1 ? 1500 : 720 ))}"
+  if run_scenario gadget --modprobe "dummy_hcd is_high_speed=0;libcomposite;usb_f_fs" --timeout "$gadget_timeout" -- \
     "B='$BUNDLE' RESULTS=/testbed APDUS=${APDUS:-100} CARD_MS=${CARD_MS:-20} LIBCCID=${LIBCCID:-1} BUSY1=${BUSY1:-0} VARIANTS='${VARIANTS:-libusb nusb libusb+jitless}' OURS_NODE_OPTS='${OURS_NODE_OPTS:-}' EXPERIMENT='${EXPERIMENT:-}' sh '$HERE/guest-gadget.sh'"; then
     passed+=("gadget (guest)")
   else
