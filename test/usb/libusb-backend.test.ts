@@ -109,24 +109,29 @@ class FakeLibusb {
   }
 }
 
-const CONFIG: LibusbConfigDescriptor = {
-  bConfigurationValue: 1,
-  interfaces: [
-    [
-      {
-        bInterfaceNumber: 0,
-        bAlternateSetting: 0,
-        bInterfaceClass: 0x0b,
-        extra: new Uint8Array(0),
-        endpoints: [
-          { bEndpointAddress: 0x02, bmAttributes: 2, wMaxPacketSize: 64 },
-          { bEndpointAddress: 0x81, bmAttributes: 2, wMaxPacketSize: 64 },
-          { bEndpointAddress: 0x83, bmAttributes: 3, wMaxPacketSize: 8 },
-        ],
-      },
+/** A one-interface CCID configuration as libusb describes it: bulk-OUT, bulk-IN, interrupt-IN addresses. */
+function ccidConfig(bulkOut: number, bulkIn: number, interruptIn: number): LibusbConfigDescriptor {
+  return {
+    bConfigurationValue: 1,
+    interfaces: [
+      [
+        {
+          bInterfaceNumber: 0,
+          bAlternateSetting: 0,
+          bInterfaceClass: 0x0b,
+          extra: new Uint8Array(0),
+          endpoints: [
+            { bEndpointAddress: bulkOut, bmAttributes: 2, wMaxPacketSize: 64 },
+            { bEndpointAddress: bulkIn, bmAttributes: 2, wMaxPacketSize: 64 },
+            { bEndpointAddress: interruptIn, bmAttributes: 3, wMaxPacketSize: 8 },
+          ],
+        },
+      ],
     ],
-  ],
-};
+  };
+}
+
+const CONFIG = ccidConfig(0x02, 0x81, 0x83);
 
 class FakeInterface implements LibusbNativeInterface {
   claimed = false;
@@ -573,24 +578,7 @@ describe('LibusbDevice: a whole reader session over the libusb wrapper (emulated
     const [sim] = await session.host.getDevices();
     const description = await describeDevice(sim!, { classRequests: false });
     const eps = description.interfaces[0]!.endpoints;
-    const config: LibusbConfigDescriptor = {
-      bConfigurationValue: 1,
-      interfaces: [
-        [
-          {
-            bInterfaceNumber: 0,
-            bAlternateSetting: 0,
-            bInterfaceClass: 0x0b,
-            extra: new Uint8Array(0),
-            endpoints: [
-              { bEndpointAddress: eps.bulkOut!.number, bmAttributes: 2, wMaxPacketSize: 64 },
-              { bEndpointAddress: 0x80 | eps.bulkIn!.number, bmAttributes: 2, wMaxPacketSize: 64 },
-              { bEndpointAddress: 0x80 | eps.interruptIn!.number, bmAttributes: 3, wMaxPacketSize: 8 },
-            ],
-          },
-        ],
-      ],
-    };
+    const config = ccidConfig(eps.bulkOut!.number, 0x80 | eps.bulkIn!.number, 0x80 | eps.interruptIn!.number);
     const { native, Transfer } = emulatorBehindLibusb(sim!, config);
     const device = new LibusbDevice(native, Transfer);
     const reader = await openReader(device, { description });

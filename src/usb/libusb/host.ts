@@ -6,7 +6,7 @@
  * CCID interface is recognised by its class (0x0B), or by a vendor-class (0xFF) interface
  * carrying the 54-byte CCID class descriptor (type 0x21, CCID 1.1 §5.1) in its extra
  * bytes or after its endpoints. Only a vendor-class interface without it is read with
- * GET_DESCRIPTOR ({@link describeDevice}), which opens the device. Names come from Linux
+ * GET_DESCRIPTOR (`describeDevice` (`src/usb/ccid-filter.ts`)), which opens the device. Names come from Linux
  * sysfs (as npm `usb` 3.x does), so listing never opens a reader another driver holds.
  *
  * `watch()` follows npm `usb` 2.x's `attach`/`detach` events (libusb hot-plug, or its
@@ -14,9 +14,9 @@
  * `CCID_ERR_USB_DEVICE_GONE`.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { describeDevice } from '../../descriptors/index.ts';
 import { UsbTransportError } from '../../errors.ts';
-import { lookupReader } from '../../readers/list.ts';
+import { hasCcidInterface, type InterfaceVerdict } from '../ccid-filter.ts';
+import { KnownDevices } from '../known-devices.ts';
 import type { UsbDevice, UsbHost, UsbHostEvent } from '../transport.ts';
 import { LibusbDevice, type LibusbDeviceOptions, type LibusbInterfaceDescriptor, type LibusbNativeDevice, type LibusbTransferConstructor } from './device.ts';
 import { mapLibusbError } from './errors.ts';
@@ -100,7 +100,7 @@ function hasCcidDescriptor(extra: Uint8Array | undefined): boolean {
 }
 
 /** What the cached interface descriptors of a device say. */
-export function classifyLibusbInterfaces(interfaces: readonly (readonly LibusbInterfaceDescriptor[])[]): 'ccid' | 'maybe-ccid' | 'not-ccid' {
+export function classifyLibusbInterfaces(interfaces: readonly (readonly LibusbInterfaceDescriptor[])[]): InterfaceVerdict {
   let vendor = false;
   for (const alternates of interfaces) {
     for (const itf of alternates) {
@@ -117,7 +117,7 @@ export function classifyLibusbInterfaces(interfaces: readonly (readonly LibusbIn
 /** The CCID readers npm `usb` 2.x (libusb) sees, as a {@link UsbHost}. */
 export class LibusbHost implements UsbHost {
   readonly #options: LibusbHostOptions;
-  readonly #known = new Map<string, LibusbDevice>();
+  readonly #known = new KnownDevices<LibusbNativeDevice, LibusbDevice>(idOf);
 
   constructor(options: LibusbHostOptions = {}) {
     this.#options = options;
@@ -142,34 +142,18 @@ export class LibusbHost implements UsbHost {
   }
 
   #wrap(module: LibusbModule, native: LibusbNativeDevice): LibusbDevice {
-    const id = idOf(native);
-    let device = this.#known.get(id);
-    if (device === undefined || device.native !== native) {
-      const readString = this.#sysfsReader(native);
-      device = new LibusbDevice(native, module.Transfer, { ...this.#options.device, ...(readString === undefined ? {} : { readString }) });
-      this.#known.set(id, device);
-    }
-    return device;
+    return this.#known.wrap(native, (n) => {
+      const readString = this.#sysfsReader(n);
+      return new LibusbDevice(n, module.Transfer, { ...this.#options.device, ...(readString === undefined ? {} : { readString }) });
+    });
   }
 
-  async #isCcid(native: LibusbNativeDevice, device: LibusbDevice): Promise<boolean> {
-    if (this.#options.allDevices === true) return true;
-    const listed = lookupReader(device.vendorId, device.productId).status !== 'unlisted';
-    let interfaces: readonly (readonly LibusbInterfaceDescriptor[])[] | undefined;
-    try {
-      interfaces = native.configDescriptor?.interfaces;
-    } catch {
-      return listed;
-    }
-    if (interfaces === undefined) return listed;
-    const verdict = classifyLibusbInterfaces(interfaces);
-    if (verdict !== 'maybe-ccid') return verdict === 'ccid';
-    try {
-      const description = await describeDevice(device, { classRequests: false, requireCcid: false });
-      return description.interfaces.length > 0;
-    } catch {
-      return listed;
-    }
+  #isCcid(native: LibusbNativeDevice, device: LibusbDevice): Promise<boolean> {
+    if (this.#options.allDevices === true) return Promise.resolve(true);
+    return hasCcidInterface(device, () => {
+      const interfaces = native.configDescriptor?.interfaces;
+      return interfaces === undefined ? undefined : classifyLibusbInterfaces(interfaces);
+    });
   }
 
   /**
@@ -186,8 +170,7 @@ export class LibusbHost implements UsbHost {
     } catch (error) {
       throw mapLibusbError(error, { operation: 'getDeviceList' });
     }
-    const present = new Set(natives.map(idOf));
-    for (const id of [...this.#known.keys()]) if (!present.has(id)) this.#known.delete(id);
+    this.#known.retainOnly(natives);
     const devices: UsbDevice[] = [];
     for (const native of natives) {
       const device = this.#wrap(module, native);
@@ -212,12 +195,8 @@ export class LibusbHost implements UsbHost {
       );
     };
     const onDetach = (native: LibusbNativeDevice) => {
-      const id = idOf(native);
-      const device = this.#known.get(id);
-      if (device === undefined) return;
-      this.#known.delete(id);
-      device.markGone();
-      if (!stopped) listener({ type: 'disconnect', device });
+      const device = this.#known.unplugged(native);
+      if (device !== undefined && !stopped) listener({ type: 'disconnect', device });
     };
     void this.#module().then(
       (candidate) => {

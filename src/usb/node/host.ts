@@ -4,7 +4,7 @@
  * `getDevices()` keeps the devices that have a CCID interface: class 0x0B, or a vendor
  * class 0xFF interface whose raw descriptors carry a 54-byte CCID class descriptor
  * (WebUSB's `configuration` does not show class descriptors, so those devices are read
- * with GET_DESCRIPTOR through {@link describeDevice}). Reading the configuration opens
+ * with GET_DESCRIPTOR through `describeDevice` (`src/usb/ccid-filter.ts`)). Reading the configuration opens
  * the device node; a device this user may not open is kept only when its VID:PID is in
  * the supported-reader list, so that `ccid list` can say what to fix.
  *
@@ -15,8 +15,8 @@
  * npm `usb` 3.1's own listener set-up lists devices without handling a failure, which
  * would surface as an unhandled rejection on a machine without USB.
  */
-import { describeDevice } from '../../descriptors/index.ts';
-import { lookupReader } from '../../readers/list.ts';
+import { hasCcidInterface, type InterfaceVerdict } from '../ccid-filter.ts';
+import { KnownDevices } from '../known-devices.ts';
 import type { UsbDevice, UsbHost, UsbHostEvent } from '../transport.ts';
 import { NodeUsbDevice, type NativeUsbDevice, type NodeUsbDeviceOptions } from './device.ts';
 import { mapNodeUsbError } from './errors.ts';
@@ -87,7 +87,7 @@ function idOf(device: NativeHostDevice): string {
 }
 
 /** What the interface classes of a configuration say. */
-export function classifyConfiguration(configuration: NativeConfiguration): 'ccid' | 'maybe-ccid' | 'not-ccid' {
+export function classifyConfiguration(configuration: NativeConfiguration): InterfaceVerdict {
   const classes = configuration.interfaces.flatMap((itf) => [itf.alternate.interfaceClass, ...(itf.alternates ?? []).map((a) => a.interfaceClass)]);
   if (classes.includes(USB_CLASS_CCID)) return 'ccid';
   if (classes.includes(USB_CLASS_VENDOR_SPEC)) return 'maybe-ccid';
@@ -97,7 +97,7 @@ export function classifyConfiguration(configuration: NativeConfiguration): 'ccid
 /** The CCID readers npm `usb` v3 sees, as a {@link UsbHost}. */
 export class NodeUsbHost implements UsbHost {
   readonly #options: NodeUsbHostOptions;
-  readonly #known = new Map<string, NodeUsbDevice>();
+  readonly #known = new KnownDevices<NativeHostDevice, NodeUsbDevice>(idOf);
 
   constructor(options: NodeUsbHostOptions = {}) {
     this.#options = options;
@@ -108,34 +108,17 @@ export class NodeUsbHost implements UsbHost {
   }
 
   #wrap(native: NativeHostDevice): NodeUsbDevice {
-    const id = idOf(native);
-    let device = this.#known.get(id);
-    if (device === undefined || device.native !== native) {
-      device = new NodeUsbDevice(native, this.#options.device);
-      this.#known.set(id, device);
-    }
-    return device;
+    return this.#known.wrap(native, (n) => new NodeUsbDevice(n, this.#options.device));
   }
 
   /** True when the device has a CCID interface (or may have one and cannot be read, but is a listed reader). */
-  async #isCcid(native: NativeHostDevice, device: NodeUsbDevice): Promise<boolean> {
-    if (this.#options.allDevices === true) return true;
-    const listed = lookupReader(native.vendorId, native.productId).status !== 'unlisted';
-    let configuration: NativeConfiguration | null | undefined;
-    try {
-      configuration = native.configuration;
-    } catch {
-      return listed;
-    }
-    if (configuration === null || configuration === undefined) return listed;
-    const verdict = classifyConfiguration(configuration);
-    if (verdict !== 'maybe-ccid') return verdict === 'ccid';
-    try {
-      const description = await describeDevice(device, { classRequests: false, requireCcid: false });
-      return description.interfaces.length > 0;
-    } catch {
-      return listed;
-    }
+  #isCcid(native: NativeHostDevice, device: NodeUsbDevice): Promise<boolean> {
+    if (this.#options.allDevices === true) return Promise.resolve(true);
+    // Reading `configuration` opens the device node: it may throw.
+    return hasCcidInterface(device, () => {
+      const configuration = native.configuration;
+      return configuration === null || configuration === undefined ? undefined : classifyConfiguration(configuration);
+    });
   }
 
   /**
@@ -153,8 +136,7 @@ export class NodeUsbHost implements UsbHost {
     } catch (error) {
       throw mapNodeUsbError(error, { operation: 'getDevices' });
     }
-    const present = new Set(natives.map(idOf));
-    for (const id of [...this.#known.keys()]) if (!present.has(id)) this.#known.delete(id);
+    this.#known.retainOnly(natives);
     const devices: UsbDevice[] = [];
     for (const native of natives) {
       const device = this.#wrap(native);
@@ -182,12 +164,8 @@ export class NodeUsbHost implements UsbHost {
       );
     };
     const onDisconnect = (event: { readonly device: NativeHostDevice }) => {
-      const id = idOf(event.device);
-      const device = this.#known.get(id);
-      if (device === undefined) return;
-      this.#known.delete(id);
-      device.markGone();
-      if (!stopped) listener({ type: 'disconnect', device });
+      const device = this.#known.unplugged(event.device);
+      if (device !== undefined && !stopped) listener({ type: 'disconnect', device });
     };
     void (async () => {
       try {
